@@ -1,0 +1,156 @@
+//! The `tabletop` command line. Parses arguments and calls the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Tabletop exercises and disaster scenarios for a city emergency management bureau.
+///
+/// Runs RON scenario files over a city road graph (bundled: Linqing, Shandong)
+/// and scores relief against the plan's targets: initial relief within 12 h and
+/// basic living relief within 24 h.
+#[derive(Parser, Debug)]
+#[command(name = "tabletop", version, after_help = "EXIT STATUS:\n  0  success\n  1  a run failed (e.g. the output folder could not be written)\n  2  bad input: a scenario, layout or map file was refused, or bad arguments\n\nEXAMPLES:\n  tabletop run scenarios/linqing/wei-flood-west.ron --out out/\n  tabletop run scenarios/linqing/wei-flood-west.ron --layout scenarios/layouts/more-town-depots.ron --out out/more\n  tabletop validate scenarios/linqing/*.ron\n  tabletop map --places")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario headless and write a report folder.
+    Run(RunArgs),
+    /// Check scenario files without running them (exit status 2 if any is refused).
+    Validate(ValidateArgs),
+    /// List what is on a map: zones, places, named roads.
+    Map(MapArgs),
+}
+
+#[derive(Args, Debug)]
+struct LayoutArg {
+    /// A depot layout file whose depots (and fleet, if it has one) replace the scenario's.
+    #[arg(long, value_name = "LAYOUT.ron")]
+    layout: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The scenario file.
+    #[arg(value_name = "SCENARIO.ron")]
+    scenario: PathBuf,
+    #[command(flatten)]
+    layout: LayoutArg,
+    /// Folder for report.json, timeline.csv, journal.jsonl and report.html (written atomically).
+    #[arg(long, short, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct ValidateArgs {
+    /// Scenario files.
+    #[arg(value_name = "SCENARIO.ron", required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    layout: LayoutArg,
+}
+
+#[derive(Args, Debug)]
+struct MapArgs {
+    /// Map name or file.
+    #[arg(default_value = "linqing")]
+    map: String,
+    /// List zones.
+    #[arg(long)]
+    zones: bool,
+    /// List named places.
+    #[arg(long)]
+    places: bool,
+    /// List named roads.
+    #[arg(long)]
+    roads: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                eprintln!("  caused by: {s}");
+                source = s.source();
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
+    match cli.command {
+        Command::Run(a) => {
+            let t0 = Instant::now();
+            let result = tabletop::run_file(&a.scenario, a.layout.layout.as_deref())?;
+            tabletop::report::write_atomically(&a.out, &result.files())?;
+            if !a.quiet {
+                print!("{}", result.summary());
+                println!(
+                    "  report: {} (report.json, timeline.csv, journal.jsonl, report.html) · {:.2} s",
+                    a.out.display(),
+                    t0.elapsed().as_secs_f64()
+                );
+            }
+            Ok(())
+        }
+        Command::Validate(a) => {
+            let mut problems = Vec::new();
+            for f in &a.files {
+                match tabletop::scenario::load(f, a.layout.layout.as_deref()) {
+                    Ok(spec) => println!(
+                        "ok: {} ({} depots, {} trucks, {} impacts, {} injects)",
+                        f.display(),
+                        spec.depots.len(),
+                        spec.fleet.iter().map(|x| x.trucks).sum::<u32>(),
+                        spec.impacts.len(),
+                        spec.injects.len()
+                    ),
+                    Err(tabletop::Error::Input(ds)) => problems.extend(ds),
+                    Err(e) => return Err(e),
+                }
+            }
+            if problems.is_empty() { Ok(()) } else { Err(tabletop::Error::Input(problems)) }
+        }
+        Command::Map(a) => {
+            let path = tabletop::city::resolve_map_path(&a.map, &std::env::current_dir().unwrap_or_default())
+                .ok_or_else(|| tabletop::Error::one(tabletop::Diagnostic::new(std::path::Path::new(&a.map), None, "", "no such map (looked in assets/maps/)")))?;
+            let city = tabletop::city::CityMap::load(&path)?;
+            let all = !(a.zones || a.places || a.roads);
+            println!("{} ({}): {} nodes, {} road segments, {} places", city.name, city.name_zh, city.node_count(), city.segments.len(), city.places.len());
+            println!("{}", city.provenance);
+            if all || a.zones {
+                println!("\nzones:");
+                for z in &city.zones {
+                    println!("  {:<8} {:<14} {:?}  {} people", z.name_zh, z.name, z.kind, z.population);
+                }
+            }
+            if all || a.places {
+                println!("\nplaces:");
+                for p in &city.places {
+                    println!("  {:<18?} {}  /  {}", p.kind, p.name_zh, p.name);
+                }
+            }
+            if all || a.roads {
+                let mut roads: Vec<&str> = city.segments.iter().filter_map(|s| s.name.as_deref()).collect();
+                roads.sort();
+                roads.dedup();
+                println!("\nnamed roads: {}", roads.join(", "));
+            }
+            Ok(())
+        }
+    }
+}

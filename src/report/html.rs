@@ -1,0 +1,314 @@
+//! `report.html`: one self-contained page (no scripts, no external files) with
+//! the score, an SVG map of roads, depots and affected groups coloured by
+//! relief status, the coverage-over-time chart with the target lines, and the
+//! zone and reserve tables.
+
+use std::fmt::Write;
+
+use crate::city::{PlaceKind, RoadClass, Xy};
+use crate::score::Hours;
+
+use super::RunResult;
+
+/// Escape text for HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+const STATUS_COLOURS: [(&str, &str); 4] = [
+    ("basic relief within target", "#1a9850"),
+    ("initial relief only, or basic late", "#fdae61"),
+    ("initial relief late", "#f46d43"),
+    ("not fully served", "#a50026"),
+];
+
+/// Map in SVG: roads by class, waterways, depots, closed roads, groups by status.
+pub fn map_svg(r: &RunResult, width: f64) -> String {
+    let city = &r.spec.city;
+    let (lo, hi) = city.bounds;
+    let pad = 800.0;
+    let (w_m, h_m) = (hi.x - lo.x + 2.0 * pad, hi.y - lo.y + 2.0 * pad);
+    let scale = width / w_m;
+    let height = h_m * scale;
+    let px = |p: Xy| ((p.x - lo.x + pad) * scale, (hi.y + pad - p.y) * scale);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" height="{height:.0}" role="img" aria-label="map"><rect width="100%" height="100%" fill="#f7f7f2"/>"##
+    );
+    for (_, _, line) in &city.waterways {
+        let pts: Vec<String> = line.iter().map(|p| { let (x, y) = px(*p); format!("{x:.1},{y:.1}") }).collect();
+        let _ = write!(s, r##"<polyline points="{}" fill="none" stroke="#74add1" stroke-width="3" stroke-linejoin="round"/>"##, pts.join(" "));
+    }
+    let classes: [(&[RoadClass], &str, f64); 4] = [
+        (&[RoadClass::Village], "#c8c8c0", 0.6),
+        (&[RoadClass::UrbanBranch], "#b0b0a8", 0.6),
+        (&[RoadClass::County, RoadClass::UrbanArterial], "#8c8c84", 1.1),
+        (&[RoadClass::Provincial, RoadClass::National, RoadClass::Expressway], "#d95f0e", 1.8),
+    ];
+    for (cls, colour, w) in classes {
+        let mut d = String::new();
+        for seg in city.segments.iter().filter(|sg| cls.contains(&sg.class)) {
+            let (x1, y1) = px(city.node_xy[seg.a as usize]);
+            let (x2, y2) = px(city.node_xy[seg.b as usize]);
+            let _ = write!(d, "M{x1:.1} {y1:.1}L{x2:.1} {y2:.1}");
+        }
+        let _ = write!(s, r#"<path d="{d}" stroke="{colour}" stroke-width="{w}" fill="none"/>"#);
+    }
+    if !r.closed_segments.is_empty() {
+        let mut d = String::new();
+        for &sid in &r.closed_segments {
+            let seg = &city.segments[sid as usize];
+            let (x1, y1) = px(city.node_xy[seg.a as usize]);
+            let (x2, y2) = px(city.node_xy[seg.b as usize]);
+            let _ = write!(d, "M{x1:.1} {y1:.1}L{x2:.1} {y2:.1}");
+        }
+        let _ = write!(s, r##"<path d="{d}" stroke="#000" stroke-width="2.5" stroke-dasharray="4 2" fill="none"><title>closed at end of run</title></path>"##);
+    }
+    for z in &city.zones {
+        let (x, y) = px(z.seat);
+        let _ = write!(
+            s,
+            r##"<text x="{x:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#555">{} {}</text>"##,
+            y - 8.0,
+            esc(&z.name_zh),
+            esc(&z.name)
+        );
+    }
+    let target_i = r.report.targets.initial_relief_h;
+    let target_b = r.report.targets.basic_relief_h;
+    for g in &r.groups {
+        let (x, y) = px(city.node_xy[g.node as usize]);
+        let colour = match (g.initial_done_h, g.basic_done_h) {
+            (_, Some(b)) if b <= target_b => STATUS_COLOURS[0].1,
+            (Some(i), _) if i <= target_i => STATUS_COLOURS[1].1,
+            (Some(_), _) => STATUS_COLOURS[2].1,
+            _ => STATUS_COLOURS[3].1,
+        };
+        let radius = (f64::from(g.people).sqrt() * 0.12).clamp(1.5, 9.0);
+        let f = |o: Option<f64>| o.map_or("not all served".to_string(), |h| format!("{h:.1} h"));
+        let _ = write!(
+            s,
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="{radius:.1}" fill="{colour}" fill-opacity="0.8" stroke="#fff" stroke-width="0.4"><title>Group #{} · {} people · {} · initial {} · basic {}</title></circle>"##,
+            g.id,
+            g.people,
+            esc(&city.node_label(g.node)),
+            f(g.initial_done_h),
+            f(g.basic_done_h)
+        );
+    }
+    for d in &r.spec.depots {
+        let (x, y) = px(d.xy);
+        let tier = d.tier.label();
+        let colour = match tier {
+            "government" => "#2c7bb6",
+            "enterprise" => "#7b3294",
+            "commercial" => "#008837",
+            _ => "#4d4d4d",
+        };
+        let size = if tier == "community" { 5.0 } else { 8.0 };
+        let _ = write!(
+            s,
+            r##"<rect x="{:.1}" y="{:.1}" width="{size}" height="{size}" fill="{colour}" stroke="#fff" stroke-width="1"><title>{} ({}, {})</title></rect>"##,
+            x - size / 2.0,
+            y - size / 2.0,
+            esc(&d.name),
+            esc(&d.id),
+            tier
+        );
+    }
+    for p in city.places.iter().filter(|p| p.kind == PlaceKind::Shelter) {
+        let (x, y) = px(p.xy);
+        let _ = write!(s, r##"<path d="M{x:.1} {:.1}l3 5h-6z" fill="#6a51a3"><title>{} (shelter)</title></path>"##, y - 3.0, esc(&p.name_zh));
+    }
+    // Scale bar: 5 km.
+    let bar = 5000.0 * scale;
+    let _ = write!(
+        s,
+        r##"<g transform="translate(16 {:.0})"><rect width="{bar:.1}" height="4" fill="#333"/><text y="-4" font-size="11">5 km</text></g></svg>"##,
+        height - 16.0
+    );
+    s
+}
+
+/// Coverage chart: share of affected people with initial / basic relief over time.
+pub fn coverage_svg(r: &RunResult) -> String {
+    let (w, h, ml, mb, mt, mr) = (760.0, 300.0, 48.0, 36.0, 12.0, 12.0);
+    let max_h = r.report.duration_h.max(1.0);
+    let x = |hour: f64| ml + hour / max_h * (w - ml - mr);
+    let y = |share: f64| mt + (1.0 - share) * (h - mt - mb);
+    let mut s = format!(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="coverage over time">"#);
+    for i in 0..=4 {
+        let share = f64::from(i) / 4.0;
+        let _ = write!(
+            s,
+            r##"<line x1="{ml}" x2="{}" y1="{:.1}" y2="{:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end">{}%</text>"##,
+            w - mr,
+            y(share),
+            y(share),
+            ml - 4.0,
+            y(share) + 4.0,
+            i * 25
+        );
+    }
+    let mut tick = 0.0;
+    let every = if max_h > 48.0 { 12.0 } else { 6.0 };
+    while tick <= max_h + 1e-9 {
+        let _ = write!(s, r#"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle">{tick} h</text>"#, x(tick), h - mb + 16.0);
+        tick += every;
+    }
+    for (target, label) in [(r.report.targets.initial_relief_h, "12 h target"), (r.report.targets.basic_relief_h, "24 h target")] {
+        if target <= max_h {
+            let label = label.replace("12", &format!("{target}")).replace("24", &format!("{target}"));
+            let _ = write!(
+                s,
+                r##"<line x1="{0:.1}" x2="{0:.1}" y1="{mt}" y2="{1}" stroke="#333" stroke-dasharray="5 3"/><text x="{2:.1}" y="{3}" font-size="11">{label}</text>"##,
+                x(target),
+                h - mb,
+                x(target) + 4.0,
+                mt + 12.0
+            );
+        }
+    }
+    for (pick, colour, name) in [(0usize, "#fdae61", "initial relief"), (1, "#1a9850", "basic relief")] {
+        let pts: Vec<String> = std::iter::once((0.0, 0.0))
+            .chain(r.timeline.iter().map(|row| {
+                let served = if pick == 0 { row.served_initial } else { row.served_basic };
+                let share = if row.affected == 0 { 0.0 } else { served as f64 / row.affected as f64 };
+                (row.hour, share)
+            }))
+            .map(|(hh, sh)| format!("{:.1},{:.1}", x(hh), y(sh)))
+            .collect();
+        let _ = write!(s, r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"><title>{name}</title></polyline>"#, pts.join(" "));
+    }
+    let _ = write!(
+        s,
+        r##"<rect x="{0}" y="{1}" width="12" height="3" fill="#fdae61"/><text x="{2}" y="{3}" font-size="11">initial relief</text><rect x="{4}" y="{1}" width="12" height="3" fill="#1a9850"/><text x="{5}" y="{3}" font-size="11">basic relief</text></svg>"##,
+        w - 250.0,
+        h - mb + 26.0,
+        w - 234.0,
+        h - mb + 30.0,
+        w - 140.0,
+        w - 124.0
+    );
+    s
+}
+
+fn hours_cell(h: &Hours) -> String {
+    let f = |o: Option<f64>| o.map_or("never".to_string(), |v| format!("{v:.1}"));
+    format!("{} / {} / {}", f(h.p50), f(h.p90), f(h.max))
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1} %", x * 100.0)
+}
+
+/// The whole page.
+pub fn render(r: &RunResult) -> String {
+    let rep = &r.report;
+    let sc = &rep.score;
+    let mut zones = String::new();
+    for z in &rep.zones {
+        let _ = write!(
+            zones,
+            "<tr><td>{} {}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&z.name_zh),
+            esc(&z.name),
+            z.affected_people,
+            if z.initial_relief_within_target >= 0.999_5 { "ok" } else { "bad" },
+            pct(z.initial_relief_within_target),
+            if z.basic_relief_within_target >= 0.999_5 { "ok" } else { "bad" },
+            pct(z.basic_relief_within_target),
+            hours_cell(&z.initial_relief_hours),
+            hours_cell(&z.basic_relief_hours),
+            z.unmet_people_at_end
+        );
+    }
+    let mut reserves = String::new();
+    for d in &rep.reserves {
+        let _ = write!(
+            reserves,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td><td>{} / {}</td></tr>",
+            esc(&d.depot),
+            esc(&d.name),
+            d.tier,
+            d.initial_issued,
+            d.basic_issued,
+            d.stock_start.initial,
+            d.stock_start.basic,
+            d.stock_end.initial,
+            d.stock_end.basic
+        );
+    }
+    let legend: String = STATUS_COLOURS
+        .iter()
+        .map(|(name, c)| format!(r#"<span><i style="background:{c}"></i>{name}</span>"#))
+        .collect();
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title} — tabletop report</title>
+<style>
+body{{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#222;max-width:1200px}}
+h1{{margin-bottom:0}} .sub{{color:#666;margin-top:4px}}
+.cards{{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}}
+.card{{border:1px solid #ddd;border-radius:8px;padding:10px 14px;min-width:170px}}
+.card b{{font-size:26px;display:block}} .ok{{color:#1a7f37}} .bad{{color:#b42318}}
+table{{border-collapse:collapse;margin:8px 0 20px}} td,th{{border-bottom:1px solid #eee;padding:4px 10px;text-align:right}}
+td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
+.legend span{{margin-right:14px;font-size:13px}} .legend i{{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}}
+.note{{color:#666;font-size:13px}}
+</style></head><body>
+<h1>{title}</h1>
+<p class="sub">{desc}</p>
+<p class="sub">map {map} · seed {seed} · start {start} · {dur} h · step {step} s · policy {policy}{layout}</p>
+<div class="cards">
+<div class="card">affected<b>{affected}</b>people</div>
+<div class="card">initial relief ≤ {ti} h<b class="{ci}">{pi}</b>p50/p90/max h: {hi}</div>
+<div class="card">basic relief ≤ {tb} h<b class="{cb}">{pb}</b>p50/p90/max h: {hb}</div>
+<div class="card">unmet at end<b class="{cu}">{unmet}</b>without basic relief</div>
+</div>
+<h2>Map</h2>
+<div class="legend">{legend}<span>■ depots (blue government, purple enterprise, green commercial, grey community) · ▲ shelters · dashed black: closed roads</span></div>
+{map_svg}
+<h2>Coverage over time</h2>
+{chart}
+<h2>Zones</h2>
+<table><tr><th>zone</th><th>affected</th><th>initial ≤ {ti} h</th><th>basic ≤ {tb} h</th><th>initial p50/p90/max h</th><th>basic p50/p90/max h</th><th>unmet</th></tr>{zones}</table>
+<h2>Reserves ("1+4")</h2>
+<table><tr><th>depot</th><th>name</th><th>tier</th><th>initial kits issued</th><th>basic sets issued</th><th>stock at start (kits / sets)</th><th>stock at end</th></tr>{reserves}</table>
+<p class="note">Unreachable: {ug} groups ({up} people), up to {uh} h cut off. Trucks: {trucks}, {deliv} deliveries, {km} km, {util} busy.</p>
+<p class="note">{prov}</p>
+</body></html>
+"#,
+        title = esc(&format!("{}{}", rep.scenario, rep.scenario_zh.as_ref().map(|z| format!(" · {z}")).unwrap_or_default())),
+        desc = esc(&r.spec.description),
+        map = esc(&rep.map),
+        seed = rep.seed,
+        start = rep.start,
+        dur = rep.duration_h,
+        step = rep.step_s,
+        policy = rep.dispatch_policy,
+        layout = rep.layout.as_ref().map(|l| format!(" · layout {}", esc(l))).unwrap_or_default(),
+        affected = sc.affected_people,
+        ti = rep.targets.initial_relief_h,
+        tb = rep.targets.basic_relief_h,
+        pi = pct(sc.initial_relief_within_target),
+        pb = pct(sc.basic_relief_within_target),
+        ci = if sc.initial_relief_within_target >= 0.999_5 { "ok" } else { "bad" },
+        cb = if sc.basic_relief_within_target >= 0.999_5 { "ok" } else { "bad" },
+        cu = if sc.unmet_people_at_end == 0 { "ok" } else { "bad" },
+        hi = hours_cell(&sc.initial_relief_hours),
+        hb = hours_cell(&sc.basic_relief_hours),
+        unmet = sc.unmet_people_at_end,
+        map_svg = map_svg(r, 1100.0),
+        chart = coverage_svg(r),
+        ug = rep.unreachable.groups,
+        up = rep.unreachable.people,
+        uh = rep.unreachable.max_hours,
+        trucks = rep.fleet.trucks,
+        deliv = rep.fleet.deliveries,
+        km = rep.fleet.km_driven,
+        util = pct(rep.fleet.utilisation),
+        prov = esc(&rep.map_provenance),
+    )
+}

@@ -1,0 +1,532 @@
+//! Stage 6: the report. Turns a finished run into `report.json`,
+//! `timeline.csv`, `journal.jsonl` and `report.html`, and writes them
+//! atomically: every file goes to a temporary name first and is renamed into
+//! place only when all of them were written, so a failed run never clobbers
+//! earlier results.
+
+pub mod html;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use serde::Serialize;
+
+use crate::city::routing::{RoadState, RouteCache};
+use crate::error::Error;
+use crate::people::{AffectedGroup, Relief};
+use crate::response::Policy;
+use crate::response::reserves::{Items2, Reserves};
+use crate::response::trucks::TruckState;
+use crate::scenario::RunSpec;
+use crate::score::{Hours, ReliefStats, Timeline, TimelineRow, relief_stats, round3};
+use crate::sim::RunOutcome;
+use crate::sim::journal::Journal;
+
+/// Version of the `report.json` layout.
+pub const SCHEMA: u32 = 1;
+
+/// `report.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Layout version.
+    pub schema: u32,
+    /// tabletop version that wrote it.
+    pub tabletop_version: String,
+    /// Scenario title.
+    pub scenario: String,
+    /// Chinese title.
+    pub scenario_zh: Option<String>,
+    /// Map name.
+    pub map: String,
+    /// Map provenance.
+    pub map_provenance: String,
+    /// Layout that replaced the depots, if any.
+    pub layout: Option<String>,
+    /// Seed.
+    pub seed: u64,
+    /// Local start.
+    pub start: String,
+    /// Length, h.
+    pub duration_h: f64,
+    /// Step, s.
+    pub step_s: i64,
+    /// Dispatch policy.
+    pub dispatch_policy: String,
+    /// Targets.
+    pub targets: TargetsOut,
+    /// Overall score.
+    pub score: Score,
+    /// Per zone with affected people, in map order.
+    pub zones: Vec<ZoneScore>,
+    /// Per depot, plus household reserves.
+    pub reserves: Vec<ReserveOut>,
+    /// Items issued per tier.
+    pub tiers: Vec<TierOut>,
+    /// Groups no depot could reach for a while.
+    pub unreachable: Unreachable,
+    /// Truck statistics.
+    pub fleet: FleetOut,
+}
+
+/// Targets.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetsOut {
+    /// h.
+    pub initial_relief_h: f64,
+    /// h.
+    pub basic_relief_h: f64,
+}
+
+/// Overall score.
+#[derive(Debug, Clone, Serialize)]
+pub struct Score {
+    /// People affected.
+    pub affected_people: u64,
+    /// Share with initial relief within target.
+    pub initial_relief_within_target: f64,
+    /// Share with basic relief within target.
+    pub basic_relief_within_target: f64,
+    /// Hours to initial relief.
+    pub initial_relief_hours: Hours,
+    /// Hours to basic relief.
+    pub basic_relief_hours: Hours,
+    /// People without basic relief at the end.
+    pub unmet_people_at_end: u64,
+    /// People without initial relief at the end.
+    pub unmet_initial_at_end: u64,
+    /// People whose initial relief came from household reserves.
+    pub household_covered: u64,
+}
+
+/// One zone's score.
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneScore {
+    /// Pinyin name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// People affected.
+    pub affected_people: u64,
+    /// Share within target.
+    pub initial_relief_within_target: f64,
+    /// Share within target.
+    pub basic_relief_within_target: f64,
+    /// Hours to initial relief.
+    pub initial_relief_hours: Hours,
+    /// Hours to basic relief.
+    pub basic_relief_hours: Hours,
+    /// Without basic relief at the end.
+    pub unmet_people_at_end: u64,
+}
+
+/// One depot's ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReserveOut {
+    /// Depot id.
+    pub depot: String,
+    /// Place name.
+    pub name: String,
+    /// Tier.
+    pub tier: String,
+    /// Items issued (kits + sets).
+    pub kits_issued: u64,
+    /// Initial kits issued.
+    pub initial_issued: u64,
+    /// Basic sets issued.
+    pub basic_issued: u64,
+    /// Stock at start.
+    pub stock_start: Items2,
+    /// Produced.
+    pub produced: Items2,
+    /// Added by injects or returned by trucks.
+    pub received: Items2,
+    /// Stock at end.
+    pub stock_end: Items2,
+}
+
+/// Items issued per tier.
+#[derive(Debug, Clone, Serialize)]
+pub struct TierOut {
+    /// Tier.
+    pub tier: String,
+    /// Initial kits.
+    pub initial: u64,
+    /// Basic sets.
+    pub basic: u64,
+}
+
+/// Unreachable groups.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unreachable {
+    /// Groups ever unreachable while in need.
+    pub groups: u64,
+    /// People in them.
+    pub people: u64,
+    /// Σ people × hours unreachable.
+    pub people_hours: f64,
+    /// Longest time a group was unreachable, h.
+    pub max_hours: f64,
+}
+
+/// Truck statistics.
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetOut {
+    /// Trucks.
+    pub trucks: u64,
+    /// Deliveries by truck.
+    pub deliveries: u64,
+    /// km driven.
+    pub km_driven: f64,
+    /// Share of truck-hours on jobs.
+    pub utilisation: f64,
+    /// Shortest-path trees computed during the run.
+    pub route_trees_computed: u64,
+}
+
+/// Per-group data for maps: where, how many, relief status at the end.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupOut {
+    /// Group id.
+    pub id: u32,
+    /// Road node.
+    pub node: u32,
+    /// People.
+    pub people: u32,
+    /// Affected at, h.
+    pub affected_h: f64,
+    /// Hours from affected to the last person's initial relief (None if not all served).
+    pub initial_done_h: Option<f64>,
+    /// Hours from affected to the last person's basic relief (None if not all served).
+    pub basic_done_h: Option<f64>,
+}
+
+/// Everything the writers need.
+pub struct RunResult {
+    /// The scenario.
+    pub spec: std::sync::Arc<RunSpec>,
+    /// `report.json` content.
+    pub report: Report,
+    /// Groups for maps.
+    pub groups: Vec<GroupOut>,
+    /// Hourly timeline.
+    pub timeline: Vec<TimelineRow>,
+    /// JSON lines of the journal.
+    pub journal_jsonl: String,
+    /// Segment ids closed at the end.
+    pub closed_segments: Vec<u32>,
+}
+
+fn samples(g: &AffectedGroup, log: &[(crate::scenario::time::SimTime, u32)]) -> impl Iterator<Item = (f64, u32)> {
+    let at = g.affected_at;
+    log.iter().map(move |(t, n)| ((t.secs() - at.secs()) as f64 / 3600.0, *n))
+}
+
+#[derive(Default)]
+struct Acc {
+    people: u64,
+    initial: Vec<(f64, u32)>,
+    basic: Vec<(f64, u32)>,
+}
+
+impl Acc {
+    fn stats(&mut self, spec: &RunSpec) -> (ReliefStats, ReliefStats) {
+        (
+            relief_stats(&mut self.initial, self.people, spec.targets.initial_relief_h),
+            relief_stats(&mut self.basic, self.people, spec.targets.basic_relief_h),
+        )
+    }
+}
+
+/// Collect the report from a finished run.
+pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunResult {
+    let world = outcome.app.world_mut();
+    let mut q = world.query::<(&AffectedGroup, &Relief)>();
+    let mut rows: Vec<(&AffectedGroup, &Relief)> = q.iter(world).collect();
+    rows.sort_by_key(|(g, _)| g.id);
+    let city = &spec.city;
+    let mut all = Acc::default();
+    let mut zones: BTreeMap<u16, Acc> = BTreeMap::new();
+    let mut household = 0u64;
+    let mut unreachable = Unreachable { groups: 0, people: 0, people_hours: 0.0, max_hours: 0.0 };
+    let mut groups = Vec::with_capacity(rows.len());
+    for (g, r) in &rows {
+        let z = zones.entry(g.zone).or_default();
+        for acc in [&mut all, z] {
+            acc.people += u64::from(g.people);
+            acc.initial.extend(samples(g, &r.initial));
+            acc.basic.extend(samples(g, &r.basic));
+        }
+        household += u64::from(r.household);
+        if r.unreachable_s > 0 {
+            unreachable.groups += 1;
+            unreachable.people += u64::from(g.people);
+            let h = r.unreachable_s as f64 / 3600.0;
+            unreachable.people_hours += h * f64::from(g.people);
+            unreachable.max_hours = unreachable.max_hours.max(h);
+        }
+        let done = |log: &[(crate::scenario::time::SimTime, u32)], n: u32| {
+            (n == g.people).then(|| log.iter().map(|(t, _)| t.hours() - g.affected_at.hours()).fold(0.0, f64::max)).map(round3)
+        };
+        groups.push(GroupOut {
+            id: g.id.0,
+            node: g.node,
+            people: g.people,
+            affected_h: round3(g.affected_at.hours()),
+            initial_done_h: done(&r.initial, r.initial_done),
+            basic_done_h: done(&r.basic, r.basic_done),
+        });
+    }
+    unreachable.people_hours = round3(unreachable.people_hours);
+    unreachable.max_hours = round3(unreachable.max_hours);
+    let (ini, bas) = all.stats(&spec);
+    let score = Score {
+        affected_people: all.people,
+        initial_relief_within_target: round6(ini.within_target),
+        basic_relief_within_target: round6(bas.within_target),
+        initial_relief_hours: ini.hours,
+        basic_relief_hours: bas.hours,
+        unmet_people_at_end: bas.people - bas.served,
+        unmet_initial_at_end: ini.people - ini.served,
+        household_covered: household,
+    };
+    let zones: Vec<ZoneScore> = zones
+        .into_iter()
+        .map(|(z, mut acc)| {
+            let (i, b) = acc.stats(&spec);
+            let zone = &city.zones[usize::from(z)];
+            ZoneScore {
+                name: zone.name.clone(),
+                name_zh: zone.name_zh.clone(),
+                affected_people: acc.people,
+                initial_relief_within_target: round6(i.within_target),
+                basic_relief_within_target: round6(b.within_target),
+                initial_relief_hours: i.hours,
+                basic_relief_hours: b.hours,
+                unmet_people_at_end: b.people - b.served,
+            }
+        })
+        .collect();
+
+    let reserves = world.resource::<Reserves>();
+    let mut out_res: Vec<ReserveOut> = reserves
+        .depots
+        .iter()
+        .map(|d| ReserveOut {
+            depot: d.def.id.clone(),
+            name: d.def.name.clone(),
+            tier: d.def.tier.label().to_string(),
+            kits_issued: d.issued.initial + d.issued.basic,
+            initial_issued: d.issued.initial,
+            basic_issued: d.issued.basic,
+            stock_start: d.start,
+            produced: d.produced,
+            received: d.received,
+            stock_end: d.stock,
+        })
+        .collect();
+    out_res.push(ReserveOut {
+        depot: "households".into(),
+        name: "Household reserves".into(),
+        tier: "household".into(),
+        kits_issued: household,
+        initial_issued: household,
+        basic_issued: 0,
+        stock_start: Items2::default(),
+        produced: Items2::default(),
+        received: Items2::default(),
+        stock_end: Items2::default(),
+    });
+    let mut tiers: Vec<TierOut> = Vec::new();
+    for tier in ["government", "enterprise", "commercial", "community", "household"] {
+        let (i, b) = out_res.iter().filter(|r| r.tier == tier).fold((0, 0), |a, r| (a.0 + r.initial_issued, a.1 + r.basic_issued));
+        tiers.push(TierOut { tier: tier.into(), initial: i, basic: b });
+    }
+
+    let mut tq = world.query::<&TruckState>();
+    let trucks: Vec<&TruckState> = tq.iter(world).collect();
+    let journal = world.resource::<Journal>();
+    let deliveries = journal
+        .events
+        .iter()
+        .filter(|e| matches!(e, crate::sim::journal::SimEvent::Delivered { truck: Some(_), .. }))
+        .count() as u64;
+    let run_s = spec.end.secs() as f64;
+    let fleet = FleetOut {
+        trucks: trucks.len() as u64,
+        deliveries,
+        km_driven: round3(trucks.iter().map(|t| t.driven_m).sum::<f64>() / 1000.0),
+        utilisation: if trucks.is_empty() { 0.0 } else { round6(trucks.iter().map(|t| t.busy_s).sum::<f64>() / (run_s * trucks.len() as f64)) },
+        route_trees_computed: world.resource::<RouteCache>().computed,
+    };
+    let report = Report {
+        schema: SCHEMA,
+        tabletop_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: spec.name.clone(),
+        scenario_zh: spec.name_zh.clone(),
+        map: city.name.clone(),
+        map_provenance: city.provenance.clone(),
+        layout: spec.layout.clone(),
+        seed: spec.seed,
+        start: spec.start.format("%Y-%m-%d %H:%M").to_string(),
+        duration_h: spec.end.hours(),
+        step_s: spec.step.secs(),
+        dispatch_policy: world.resource::<Policy>().0.name().to_string(),
+        targets: TargetsOut { initial_relief_h: spec.targets.initial_relief_h, basic_relief_h: spec.targets.basic_relief_h },
+        score,
+        zones,
+        reserves: out_res,
+        tiers,
+        unreachable,
+        fleet,
+    };
+    let closed_segments = world
+        .resource::<RoadState>()
+        .iter()
+        .filter(|(_, s)| *s == crate::city::routing::EdgeState::Closed)
+        .map(|(i, _)| i)
+        .collect();
+    RunResult {
+        spec: spec.clone(),
+        report,
+        groups,
+        timeline: world.resource::<Timeline>().0.clone(),
+        journal_jsonl: world.resource::<Journal>().to_jsonl(),
+        closed_segments,
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+impl RunResult {
+    /// `report.json` text.
+    pub fn report_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(&self.report).expect("invariant: report serializes");
+        s.push('\n');
+        s
+    }
+
+    /// `timeline.csv` text.
+    pub fn timeline_csv(&self) -> String {
+        let mut s = String::from("hour,affected,served_initial,served_basic,trucks_busy\n");
+        for r in &self.timeline {
+            s.push_str(&format!("{},{},{},{},{}\n", r.hour, r.affected, r.served_initial, r.served_basic, r.trucks_busy));
+        }
+        s
+    }
+
+    /// Every output file: (name, content).
+    pub fn files(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("report.json", self.report_json()),
+            ("timeline.csv", self.timeline_csv()),
+            ("journal.jsonl", self.journal_jsonl.clone()),
+            ("report.html", html::render(self)),
+        ]
+    }
+
+    /// The terminal summary.
+    pub fn summary(&self) -> String {
+        let r = &self.report;
+        let s = &r.score;
+        let pct = |x: f64| format!("{:.1} %", x * 100.0);
+        let hours = |h: &Hours| {
+            let f = |o: Option<f64>| o.map_or("never".to_string(), |v| format!("{v:.1} h"));
+            format!("p50 {}, p90 {}, max {}", f(h.p50), f(h.p90), f(h.max))
+        };
+        let mut out = String::new();
+        out.push_str(&format!("{}{}\n", r.scenario, r.scenario_zh.as_ref().map(|z| format!(" ({z})")).unwrap_or_default()));
+        out.push_str(&format!(
+            "  map {} · seed {} · {} h from {} · policy {}{}\n",
+            r.map,
+            r.seed,
+            r.duration_h,
+            r.start,
+            r.dispatch_policy,
+            r.layout.as_ref().map(|l| format!(" · layout {l}")).unwrap_or_default()
+        ));
+        out.push_str(&format!("  affected: {} people ({} covered by household reserves)\n", s.affected_people, s.household_covered));
+        out.push_str(&format!(
+            "  initial relief within {} h: {}   ({})\n",
+            r.targets.initial_relief_h,
+            pct(s.initial_relief_within_target),
+            hours(&s.initial_relief_hours)
+        ));
+        out.push_str(&format!(
+            "  basic relief within {} h:   {}   ({})\n",
+            r.targets.basic_relief_h,
+            pct(s.basic_relief_within_target),
+            hours(&s.basic_relief_hours)
+        ));
+        out.push_str(&format!(
+            "  unmet at end: {} people without basic relief, {} without initial relief\n",
+            s.unmet_people_at_end, s.unmet_initial_at_end
+        ));
+        if r.unreachable.groups > 0 {
+            out.push_str(&format!(
+                "  unreachable: {} groups ({} people) cut off for up to {:.1} h\n",
+                r.unreachable.groups, r.unreachable.people, r.unreachable.max_hours
+            ));
+        }
+        let mut slow: Vec<&ZoneScore> = r.zones.iter().collect();
+        slow.sort_by(|a, b| {
+            a.basic_relief_within_target
+                .total_cmp(&b.basic_relief_within_target)
+                .then(a.initial_relief_within_target.total_cmp(&b.initial_relief_within_target))
+        });
+        if !slow.is_empty() {
+            out.push_str("  slowest zones (share within 12 h / 24 h, p90 to basic relief):\n");
+            for z in slow.iter().take(5) {
+                out.push_str(&format!(
+                    "    {:<10} {:>7} people   {:>6} / {:>6}   p90 {}\n",
+                    z.name_zh,
+                    z.affected_people,
+                    pct(z.initial_relief_within_target),
+                    pct(z.basic_relief_within_target),
+                    z.basic_relief_hours.p90.map_or("never".to_string(), |v| format!("{v:.1} h"))
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "  trucks: {} · {} deliveries · {:.0} km · {:.0} % busy\n",
+            r.fleet.trucks,
+            r.fleet.deliveries,
+            r.fleet.km_driven,
+            r.fleet.utilisation * 100.0
+        ));
+        out
+    }
+}
+
+/// Write files into `dir` atomically: all are written to temporary names and
+/// renamed into place only when every write succeeded.
+///
+/// # Errors
+/// [`Error::Write`]; temporary files are removed and existing files are untouched.
+pub fn write_atomically(dir: &Path, files: &[(&str, String)]) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
+    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let result = (|| {
+        for (name, content) in files {
+            let dest = dir.join(name);
+            let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+            temps.push((tmp.clone(), dest));
+            let mut f = std::fs::File::create(&tmp).map_err(|source| Error::Write { path: tmp.clone(), source })?;
+            f.write_all(content.as_bytes()).map_err(|source| Error::Write { path: tmp.clone(), source })?;
+            f.sync_all().map_err(|source| Error::Write { path: tmp.clone(), source })?;
+        }
+        for (tmp, dest) in &temps {
+            std::fs::rename(tmp, dest).map_err(|source| Error::Write { path: dest.clone(), source })?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        for (tmp, _) in &temps {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    result
+}

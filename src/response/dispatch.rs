@@ -1,0 +1,286 @@
+//! Automatic dispatch: which idle truck loads where and serves whom.
+//!
+//! A policy sees a [`DispatchView`] — open demands, depots with unpromised
+//! stock, idle trucks and travel times — and returns [`Assignment`]s. Policies
+//! are deterministic: ties break on ids.
+//!
+//! - [`EarliestDeadlineFirst`] (default): demands in order of their nearest
+//!   unmet deadline (12 h for initial relief, then 24 h for basic relief); each
+//!   is served by the (truck, depot) pair that would deliver soonest.
+//! - [`NearestFirst`]: demands in order of how soon they could be reached,
+//!   ignoring deadlines (a baseline for comparing doctrine).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::city::routing::Tree;
+use crate::people::GroupId;
+use crate::scenario::time::SimTime;
+use crate::scenario::{Handling, Items};
+
+use super::reserves::Items2;
+use super::trucks::{TruckId, fill, handling_s};
+
+/// A group with open need.
+#[derive(Debug, Clone)]
+pub struct Demand {
+    /// Group.
+    pub group: GroupId,
+    /// Its road node.
+    pub node: u32,
+    /// Items nobody is bringing yet.
+    pub open: Items2,
+    /// Nearest unmet deadline.
+    pub deadline: SimTime,
+}
+
+/// A depot trucks can load at now.
+#[derive(Debug, Clone)]
+pub struct DepotOffer {
+    /// Depot index.
+    pub depot: usize,
+    /// Road node.
+    pub node: u32,
+    /// Unpromised stock.
+    pub available: Items2,
+}
+
+/// An idle truck.
+#[derive(Debug, Clone)]
+pub struct IdleTruck {
+    /// Id.
+    pub id: TruckId,
+    /// Depot index where it is parked.
+    pub at: usize,
+    /// Payload, kg.
+    pub capacity_kg: f64,
+    /// Volume, m³.
+    pub capacity_m3: f64,
+    /// Top speed, km/h.
+    pub speed_kmh: f64,
+}
+
+/// Shortest-path trees from every depot, per truck speed.
+#[derive(Debug, Default, Clone)]
+pub struct TravelTimes {
+    /// (depot index, speed bits) → tree from the depot's node.
+    pub from_depot: BTreeMap<(usize, u64), Arc<Tree>>,
+}
+
+impl TravelTimes {
+    /// Seconds from depot `d` to node `n` at `speed_kmh`.
+    pub fn from_depot(&self, d: usize, n: u32, speed_kmh: f64) -> Option<f64> {
+        self.from_depot.get(&(d, speed_kmh.to_bits()))?.time_to(n)
+    }
+}
+
+/// Everything a policy may look at.
+pub struct DispatchView<'a> {
+    /// Now.
+    pub now: SimTime,
+    /// Open demands, in group id order.
+    pub demands: &'a [Demand],
+    /// Depots that can load now, in depot order.
+    pub depots: &'a [DepotOffer],
+    /// Idle trucks, in id order.
+    pub trucks: &'a [IdleTruck],
+    /// Travel times.
+    pub travel: &'a TravelTimes,
+    /// Item sizes.
+    pub items: &'a Items,
+    /// Handling times.
+    pub handling: &'a Handling,
+}
+
+/// A decision: `truck` loads `load` at `depot` and brings it to `group`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// Truck.
+    pub truck: TruckId,
+    /// Depot index.
+    pub depot: usize,
+    /// Group.
+    pub group: GroupId,
+    /// Group node.
+    pub node: u32,
+    /// Items.
+    pub load: Items2,
+    /// Estimated seconds from now to delivery.
+    pub eta_s: f64,
+}
+
+/// A dispatch doctrine.
+pub trait DispatchPolicy: Send + Sync + 'static {
+    /// Short name for reports.
+    fn name(&self) -> &'static str;
+    /// Decide this step's assignments. Must not promise more than `available`
+    /// stock, more than a demand's `open` items, or a truck twice.
+    fn plan(&self, view: &DispatchView) -> Vec<Assignment>;
+}
+
+/// Serve demands in the given order, each by the soonest (truck, depot) pair.
+fn serve_in_order(view: &DispatchView, order: &[usize]) -> Vec<Assignment> {
+    let mut avail: Vec<Items2> = view.depots.iter().map(|d| d.available).collect();
+    let mut used = vec![false; view.trucks.len()];
+    let mut out = Vec::new();
+    let h = view.handling;
+    for &di in order {
+        let d = &view.demands[di];
+        let mut open = d.open;
+        while open.initial + open.basic > 0 {
+            // Best (arrival, depot, truck) over depots with useful stock and idle trucks.
+            let mut best: Option<(f64, usize, usize)> = None;
+            for (j, dep) in view.depots.iter().enumerate() {
+                let a = avail[j];
+                if (open.initial == 0 || a.initial == 0) && (open.basic == 0 || a.basic == 0) {
+                    continue;
+                }
+                let mut seen_speeds: Vec<(usize, u64)> = Vec::new();
+                for (k, t) in view.trucks.iter().enumerate() {
+                    if used[k] || seen_speeds.contains(&(t.at, t.speed_kmh.to_bits())) {
+                        continue;
+                    }
+                    seen_speeds.push((t.at, t.speed_kmh.to_bits()));
+                    let Some(to_group) = view.travel.from_depot(dep.depot, d.node, t.speed_kmh) else {
+                        continue;
+                    };
+                    let to_depot = if t.at == dep.depot {
+                        0.0
+                    } else {
+                        match view.travel.from_depot(t.at, dep.node, t.speed_kmh) {
+                            Some(s) => s,
+                            None => continue,
+                        }
+                    };
+                    let load = fill(t.capacity_kg, t.capacity_m3, min2(open, a), view.items);
+                    let eta = to_depot + handling_s(load, view.items, h.load_fixed_min, h.load_min_per_t) + to_group;
+                    if best.is_none_or(|b| eta < b.0) {
+                        best = Some((eta, j, k));
+                    }
+                }
+            }
+            let Some((eta, j, k)) = best else { break };
+            let t = &view.trucks[k];
+            let load = fill(t.capacity_kg, t.capacity_m3, min2(open, avail[j]), view.items);
+            if load.initial + load.basic == 0 {
+                break;
+            }
+            used[k] = true;
+            avail[j].initial -= load.initial;
+            avail[j].basic -= load.basic;
+            open.initial -= load.initial;
+            open.basic -= load.basic;
+            out.push(Assignment { truck: t.id, depot: view.depots[j].depot, group: d.group, node: d.node, load, eta_s: eta });
+        }
+        if used.iter().all(|u| *u) {
+            break;
+        }
+    }
+    out
+}
+
+fn min2(a: Items2, b: Items2) -> Items2 {
+    Items2 { initial: a.initial.min(b.initial), basic: a.basic.min(b.basic) }
+}
+
+/// Earliest deadline first (the default).
+#[derive(Debug, Default)]
+pub struct EarliestDeadlineFirst;
+
+impl DispatchPolicy for EarliestDeadlineFirst {
+    fn name(&self) -> &'static str {
+        "earliest-deadline-first"
+    }
+
+    fn plan(&self, view: &DispatchView) -> Vec<Assignment> {
+        let mut order: Vec<usize> = (0..view.demands.len()).collect();
+        order.sort_by_key(|&i| (view.demands[i].deadline, view.demands[i].group));
+        serve_in_order(view, &order)
+    }
+}
+
+/// Nearest first: the group any depot reaches soonest, regardless of deadline.
+#[derive(Debug, Default)]
+pub struct NearestFirst;
+
+impl DispatchPolicy for NearestFirst {
+    fn name(&self) -> &'static str {
+        "nearest-first"
+    }
+
+    fn plan(&self, view: &DispatchView) -> Vec<Assignment> {
+        let speeds: Vec<f64> = {
+            let mut v: Vec<f64> = view.trucks.iter().map(|t| t.speed_kmh).collect();
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+            v
+        };
+        let reach = |d: &Demand| -> f64 {
+            view.depots
+                .iter()
+                .flat_map(|dep| speeds.iter().filter_map(move |&s| view.travel.from_depot(dep.depot, d.node, s)))
+                .fold(f64::INFINITY, f64::min)
+        };
+        let mut keyed: Vec<(f64, GroupId, usize)> =
+            view.demands.iter().enumerate().map(|(i, d)| (reach(d), d.group, i)).collect();
+        keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let order: Vec<usize> = keyed.into_iter().map(|k| k.2).collect();
+        serve_in_order(view, &order)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::city::routing::{RoadState, TreeDir, shortest_tree};
+    use crate::testkit::line_city;
+
+    fn view_fixture() -> (TravelTimes, Vec<DepotOffer>, Vec<IdleTruck>) {
+        // Line of 11 nodes, 1 km apart; depots at node 0 and node 10.
+        let city = line_city(11, 1000.0);
+        let roads = RoadState::all_open(city.segments.len());
+        let mut travel = TravelTimes::default();
+        for (d, node) in [(0usize, 0u32), (1, 10)] {
+            travel.from_depot.insert((d, 60f64.to_bits()), Arc::new(shortest_tree(&city, &roads, node, TreeDir::From, 60.0, None)));
+        }
+        let depots = vec![
+            DepotOffer { depot: 0, node: 0, available: Items2 { initial: 1000, basic: 1000 } },
+            DepotOffer { depot: 1, node: 10, available: Items2 { initial: 1000, basic: 1000 } },
+        ];
+        let trucks = vec![
+            IdleTruck { id: TruckId(0), at: 0, capacity_kg: 5000.0, capacity_m3: 20.0, speed_kmh: 60.0 },
+            IdleTruck { id: TruckId(1), at: 1, capacity_kg: 5000.0, capacity_m3: 20.0, speed_kmh: 60.0 },
+        ];
+        (travel, depots, trucks)
+    }
+
+    #[test]
+    fn edf_serves_the_nearest_deadline_from_the_closest_depot() {
+        let (travel, depots, trucks) = view_fixture();
+        let demands = vec![
+            Demand { group: GroupId(0), node: 2, open: Items2 { initial: 100, basic: 0 }, deadline: SimTime(40_000) },
+            Demand { group: GroupId(1), node: 9, open: Items2 { initial: 100, basic: 0 }, deadline: SimTime(10_000) },
+        ];
+        let (items, handling) = (Items::default(), Handling::default());
+        let view = DispatchView { now: SimTime(0), demands: &demands, depots: &depots, trucks: &trucks, travel: &travel, items: &items, handling: &handling };
+        let plan = EarliestDeadlineFirst.plan(&view);
+        assert_eq!(plan.len(), 2);
+        assert_eq!((plan[0].group, plan[0].truck, plan[0].depot), (GroupId(1), TruckId(1), 1), "urgent group first, from the depot next to it");
+        assert_eq!((plan[1].group, plan[1].truck, plan[1].depot), (GroupId(0), TruckId(0), 0));
+    }
+
+    #[test]
+    fn never_promises_more_than_stock_or_need() {
+        let (travel, mut depots, trucks) = view_fixture();
+        depots[0].available = Items2 { initial: 30, basic: 0 };
+        depots[1].available = Items2 { initial: 0, basic: 0 };
+        let demands = vec![Demand { group: GroupId(0), node: 2, open: Items2 { initial: 100, basic: 5 }, deadline: SimTime(1) }];
+        let (items, handling) = (Items::default(), Handling::default());
+        let view = DispatchView { now: SimTime(0), demands: &demands, depots: &depots, trucks: &trucks, travel: &travel, items: &items, handling: &handling };
+        for plan in [EarliestDeadlineFirst.plan(&view), NearestFirst.plan(&view)] {
+            let total: u64 = plan.iter().map(|a| a.load.initial).sum();
+            assert_eq!(total, 30);
+            assert!(plan.iter().all(|a| a.load.basic == 0));
+        }
+    }
+}

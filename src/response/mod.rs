@@ -1,0 +1,302 @@
+//! Stage 4: the response. Owns the reserves ("1+4" tiers, [`reserves`]), the
+//! trucks ([`trucks`]) and dispatch policies ([`dispatch`]).
+//!
+//! Systems (all in [`SimTick`]):
+//! - [`SimSystems::Needs`]: `apply_depot_requests` ▶ `produce` ▶ `community_handout`;
+//! - [`SimSystems::Dispatch`]: `dispatch_trucks` (also counts unreachable groups);
+//! - [`SimSystems::Movement`]: `move_trucks`;
+//! - [`SimSystems::Service`]: `apply_deliveries` (hand-over, then the truck heads home).
+
+pub mod dispatch;
+pub mod reserves;
+pub mod trucks;
+
+use bevy::prelude::*;
+
+use crate::city::routing::{RoadState, RouteCache, TreeDir};
+use crate::people::{AffectedGroup, GroupIndex, Relief, ReliefKind};
+use crate::scenario::DispatchPolicyKind;
+use crate::scenario::time::{SimDuration, SimTime};
+use crate::sim::journal::SimEvent;
+use crate::sim::{City, SimClock, SimSystems, SimTick, Spec};
+use dispatch::{Demand, DepotOffer, DispatchPolicy, DispatchView, IdleTruck, TravelTimes};
+use reserves::{Items2, Reserves, apply_depot_requests, community_handout, produce};
+use trucks::{Ctx, Delivery, Job, Phase, Truck, TruckId, TruckState};
+
+/// The active dispatch policy.
+#[derive(Resource)]
+pub struct Policy(pub Box<dyn DispatchPolicy>);
+
+/// Build the policy a scenario names.
+pub fn policy_for(kind: DispatchPolicyKind) -> Box<dyn DispatchPolicy> {
+    match kind {
+        DispatchPolicyKind::EarliestDeadlineFirst => Box::new(dispatch::EarliestDeadlineFirst),
+        DispatchPolicyKind::NearestFirst => Box::new(dispatch::NearestFirst),
+    }
+}
+
+/// Truck id → entity.
+#[derive(Resource, Debug, Default)]
+pub struct TruckIndex(pub Vec<Entity>);
+
+/// Travel times from depots, rebuilt when roads or depot availability change.
+#[derive(Resource, Debug, Default)]
+pub struct Travel {
+    key: Option<(u64, Vec<bool>)>,
+    /// Trees from every loading depot, per fleet speed.
+    pub times: TravelTimes,
+    reach_key: Option<(u64, Vec<bool>, usize)>,
+}
+
+/// Reserves, trucks and dispatch.
+pub struct ResponsePlugin;
+
+impl Plugin for ResponsePlugin {
+    fn build(&self, app: &mut App) {
+        let spec = app.world().resource::<Spec>().0.clone();
+        app.insert_resource(Reserves::new(&spec.depots))
+            .insert_resource(Policy(policy_for(spec.dispatch)))
+            .init_resource::<Travel>()
+            .add_message::<Delivery>()
+            .add_systems(
+                SimTick,
+                (apply_depot_requests, produce, community_handout).chain().in_set(SimSystems::Needs),
+            )
+            .add_systems(SimTick, dispatch_trucks.in_set(SimSystems::Dispatch))
+            .add_systems(SimTick, trucks::move_trucks.in_set(SimSystems::Movement))
+            .add_systems(SimTick, apply_deliveries.in_set(SimSystems::Service));
+        let mut index = Vec::new();
+        for f in &spec.fleet {
+            for _ in 0..f.trucks {
+                let id = TruckId(index.len() as u32);
+                let node = spec.depots[f.depot].node;
+                let e = app
+                    .world_mut()
+                    .spawn((
+                        Truck {
+                            id,
+                            home: f.depot,
+                            capacity_kg: f.capacity_kg,
+                            capacity_m3: f.capacity_m3,
+                            speed_kmh: f.speed_kmh,
+                            ready: f.ready,
+                        },
+                        TruckState {
+                            phase: Phase::Idle { at: f.depot },
+                            cursor_s: 0.0,
+                            cargo: Items2::default(),
+                            job: None,
+                            motion: trucks::Motion { node, dest: node, ..default() },
+                            busy_s: 0.0,
+                            driven_m: 0.0,
+                        },
+                    ))
+                    .id();
+                index.push(e);
+            }
+        }
+        app.insert_resource(TruckIndex(index));
+    }
+}
+
+/// Dispatch: count unreachable groups, then let the policy assign idle trucks.
+#[allow(clippy::too_many_arguments)]
+fn dispatch_trucks(
+    clock: Res<SimClock>,
+    spec: Res<Spec>,
+    city: Res<City>,
+    roads: Res<RoadState>,
+    mut cache: ResMut<RouteCache>,
+    mut travel: ResMut<Travel>,
+    mut reserves: ResMut<Reserves>,
+    policy: Res<Policy>,
+    mut groups: Query<(&AffectedGroup, &mut Relief)>,
+    index: Res<GroupIndex>,
+    mut trucks: Query<(&Truck, &mut TruckState)>,
+    truck_index: Res<TruckIndex>,
+    mut events: MessageWriter<SimEvent>,
+) {
+    let now = clock.now;
+    let loading: Vec<bool> = reserves.depots.iter().map(|d| d.loads_trucks(now)).collect();
+    let key = (roads.version(), loading.clone());
+    if travel.key.as_ref() != Some(&key) {
+        let mut speeds: Vec<f64> = spec.0.fleet.iter().map(|f| f.speed_kmh).collect();
+        speeds.sort_by(f64::total_cmp);
+        speeds.dedup();
+        let mut times = TravelTimes::default();
+        for (d, depot) in reserves.depots.iter().enumerate() {
+            if !loading[d] {
+                continue;
+            }
+            for &s in &speeds {
+                let tree = cache.tree(&city.0, &roads, depot.def.node, TreeDir::From, s);
+                times.from_depot.insert((d, s.to_bits()), tree);
+            }
+        }
+        travel.times = times;
+        travel.key = Some(key.clone());
+    }
+
+    // Reachability changes only with roads, depots or new groups.
+    let reach_key = (key.0, key.1, index.0.len());
+    if travel.reach_key.as_ref() != Some(&reach_key) {
+        for (g, mut r) in groups.iter_mut() {
+            let reachable = travel.times.from_depot.values().any(|t| t.time_to(g.node).is_some());
+            r.unreachable_now = !reachable;
+        }
+        travel.reach_key = Some(reach_key);
+    }
+    let step = clock.step.secs();
+    for (g, mut r) in groups.iter_mut() {
+        if r.unreachable_now && (r.initial_done < g.people || r.basic_done < g.people) {
+            r.unreachable_s += step;
+        }
+    }
+
+    let mut idle: Vec<IdleTruck> = trucks
+        .iter()
+        .filter(|(t, s)| t.ready <= now && matches!(s.phase, Phase::Idle { .. }))
+        .map(|(t, s)| IdleTruck {
+            id: t.id,
+            at: match s.phase {
+                Phase::Idle { at } => at,
+                _ => t.home,
+            },
+            capacity_kg: t.capacity_kg,
+            capacity_m3: t.capacity_m3,
+            speed_kmh: t.speed_kmh,
+        })
+        .collect();
+    if idle.is_empty() {
+        return;
+    }
+    idle.sort_by_key(|t| t.id);
+    let offers: Vec<DepotOffer> = reserves
+        .depots
+        .iter()
+        .enumerate()
+        .filter(|(d, dep)| loading[*d] && dep.available().initial + dep.available().basic > 0)
+        .map(|(d, dep)| DepotOffer { depot: d, node: dep.def.node, available: dep.available() })
+        .collect();
+    if offers.is_empty() {
+        return;
+    }
+    let targets = &spec.0.targets;
+    let mut demands = Vec::new();
+    for &e in &index.0 {
+        let Ok((g, r)) = groups.get(e) else { continue };
+        if r.unreachable_now || g.affected_at > now {
+            continue;
+        }
+        let open = Items2 { initial: u64::from(r.initial_open(g.people)), basic: u64::from(r.basic_open(g.people)) };
+        if open.initial + open.basic == 0 {
+            continue;
+        }
+        let deadline_h = if r.initial_done < g.people { targets.initial_relief_h } else { targets.basic_relief_h };
+        demands.push(Demand { group: g.id, node: g.node, open, deadline: g.affected_at.plus(SimDuration::from_hours(deadline_h)) });
+    }
+    if demands.is_empty() {
+        return;
+    }
+    let view = DispatchView {
+        now,
+        demands: &demands,
+        depots: &offers,
+        trucks: &idle,
+        travel: &travel.times,
+        items: &spec.0.items,
+        handling: &spec.0.handling,
+    };
+    let plan = policy.0.plan(&view);
+    let mut ctx = Ctx {
+        city: &city.0,
+        roads: &roads,
+        cache: &mut cache,
+        reserves: &mut reserves,
+        items: &spec.0.items,
+        handling: &spec.0.handling,
+        events: Vec::new(),
+        deliveries: Vec::new(),
+    };
+    for a in plan {
+        let Ok((truck, mut st)) = trucks.get_mut(truck_index.0[a.truck.0 as usize]) else { continue };
+        let Ok((_, mut relief)) = groups.get_mut(index.0[a.group.0 as usize]) else { continue };
+        let depot = &mut ctx.reserves.depots[a.depot];
+        depot.reserved.initial += a.load.initial;
+        depot.reserved.basic += a.load.basic;
+        relief.initial_en_route += a.load.initial as u32;
+        relief.basic_en_route += a.load.basic as u32;
+        ctx.events.push(SimEvent::Dispatched {
+            t: now,
+            truck: a.truck.0,
+            depot: depot.def.id.clone(),
+            group: a.group.0,
+            initial: a.load.initial as u32,
+            basic: a.load.basic as u32,
+            eta_h: (a.eta_s / 36.0).round() / 100.0,
+        });
+        trucks::start_job(truck, &mut st, &mut ctx, Job { group: a.group, node: a.node, load_at: a.depot, planned: a.load }, now);
+    }
+    events.write_batch(ctx.events);
+}
+
+/// Service: hand delivered items to groups; the truck then heads home.
+#[allow(clippy::too_many_arguments)]
+fn apply_deliveries(
+    clock: Res<SimClock>,
+    spec: Res<Spec>,
+    city: Res<City>,
+    roads: Res<RoadState>,
+    mut cache: ResMut<RouteCache>,
+    mut reserves: ResMut<Reserves>,
+    mut deliveries: ResMut<Messages<Delivery>>,
+    mut groups: Query<(&AffectedGroup, &mut Relief)>,
+    index: Res<GroupIndex>,
+    mut trucks: Query<(&Truck, &mut TruckState)>,
+    truck_index: Res<TruckIndex>,
+    mut events: MessageWriter<SimEvent>,
+) {
+    let mut batch: Vec<Delivery> = deliveries.drain().collect();
+    if batch.is_empty() {
+        return;
+    }
+    batch.sort_by_key(|d| d.truck);
+    let mut ctx = Ctx {
+        city: &city.0,
+        roads: &roads,
+        cache: &mut cache,
+        reserves: &mut reserves,
+        items: &spec.0.items,
+        handling: &spec.0.handling,
+        events: Vec::new(),
+        deliveries: Vec::new(),
+    };
+    let now_s = clock.now.secs() as f64;
+    let end_s = clock.step_end().secs() as f64;
+    for d in batch {
+        let Ok((g, mut relief)) = groups.get_mut(index.0[d.group.0 as usize]) else { continue };
+        relief.initial_en_route -= d.planned.initial as u32;
+        relief.basic_en_route -= d.planned.basic as u32;
+        if d.cancelled {
+            continue;
+        }
+        let t = SimTime(d.at_s.round() as i64);
+        let used_i = relief.give(ReliefKind::Initial, g.people, d.items.initial as u32, t);
+        let used_b = relief.give(ReliefKind::Basic, g.people, d.items.basic as u32, t);
+        ctx.events.push(SimEvent::Delivered {
+            t,
+            truck: Some(d.truck.0),
+            depot: ctx.reserves.depots[d.depot].def.id.clone(),
+            group: d.group.0,
+            initial: used_i,
+            basic: used_b,
+        });
+        let Ok((truck, mut st)) = trucks.get_mut(truck_index.0[d.truck.0 as usize]) else { continue };
+        st.cargo.initial -= u64::from(used_i);
+        st.cargo.basic -= u64::from(used_b);
+        st.job = None;
+        trucks::head_home(truck, &mut st, &mut ctx);
+        trucks::advance(truck, &mut st, &mut ctx, now_s, end_s);
+    }
+    events.write_batch(ctx.events);
+}

@@ -1,0 +1,822 @@
+//! Stage 1 of the pipeline: scenario files. Owns the RON formats
+//! ([`schema`]), reading them with positioned errors, and [`check`], which
+//! resolves every name and time against the map into a [`RunSpec`] — or
+//! refuses the file with every problem found.
+
+pub mod locate;
+pub mod schema;
+pub mod time;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use serde::de::DeserializeOwned;
+
+use crate::city::routing::EdgeState;
+use crate::city::{CityMap, NameRef, SegmentId, Xy, resolve_map_path};
+use crate::error::{Diagnostic, Error};
+use locate::SourceIndex;
+pub use schema::*;
+use time::{SimDuration, SimTime, TimeSpec, parse_datetime, parse_duration};
+
+/// Largest number of people, items or trucks a single entry may hold; more is
+/// taken as a typo (the whole of Shandong has about 100 million people).
+pub const ABSURD_COUNT: u32 = 10_000_000;
+/// Heaviest truck payload accepted, kg (Chinese limit for a 6-axle truck is 49 t gross).
+pub const MAX_PAYLOAD_KG: f64 = 49_000.0;
+/// A depot snapped to a road node farther than this is "off the map", m.
+pub const MAX_SNAP_M: f64 = 2_000.0;
+
+/// Parse RON text into `T`, turning syntax and type errors into a [`Diagnostic`]
+/// with line, column and field path.
+///
+/// # Errors
+/// [`Error::Input`] with one diagnostic.
+pub fn parse_ron<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Error> {
+    ron::Options::default().from_str(text).map_err(|e| {
+        let index = SourceIndex::build(text);
+        let at = locate::LineCol {
+            line: e.span.start.line.max(1),
+            col: e.span.start.col.max(1),
+        };
+        let offset = index.offset_of(text, at);
+        let field = index.path_at(offset).unwrap_or("").to_string();
+        let message = explain_ron_error(&e.code);
+        let hint = match &e.code {
+            ron::Error::NoSuchStructField { .. } | ron::Error::MissingStructField { .. } => {
+                Some("see docs/scenario-format.md for every field and its default".to_string())
+            }
+            ron::Error::ExpectedComma | ron::Error::ExpectedStructLikeEnd | ron::Error::ExpectedArrayEnd => {
+                Some("check the line above for a missing comma or an unclosed bracket".to_string())
+            }
+            _ => None,
+        };
+        let mut d = Diagnostic::new(path, Some(at), field, message);
+        d.hint = hint;
+        Error::one(d)
+    })
+}
+
+fn explain_ron_error(code: &ron::Error) -> String {
+    match code {
+        ron::Error::NoSuchStructField { expected, found, .. } => format!(
+            "unknown field `{found}`; expected one of: {}",
+            expected.join(", ")
+        ),
+        ron::Error::MissingStructField { field, outer } => match outer {
+            Some(o) => format!("missing field `{field}` in {o}"),
+            None => format!("missing field `{field}`"),
+        },
+        ron::Error::NoSuchEnumVariant { expected, found, .. } => format!(
+            "unknown variant `{found}`; expected one of: {}",
+            expected.join(", ")
+        ),
+        ron::Error::InvalidValueForType { expected, found } => {
+            format!("expected {expected}, found {found}")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A reserve tier with its times resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TierDef {
+    /// Government stock, available at once.
+    Government,
+    /// Production after a lead time.
+    Enterprise {
+        /// Production starts.
+        from: SimTime,
+        /// Initial kits per hour.
+        initial_per_h: f64,
+        /// Basic sets per hour.
+        basic_per_h: f64,
+    },
+    /// Available after activation.
+    Commercial {
+        /// Activation time.
+        from: SimTime,
+    },
+    /// Local hand-out in one zone.
+    Community {
+        /// Delay after a group is affected.
+        local_delay: SimDuration,
+        /// People served per hour.
+        people_per_h: f64,
+        /// The station's zone.
+        zone: u16,
+    },
+}
+
+impl TierDef {
+    /// Tier name as reported: government / enterprise / commercial / community.
+    pub fn label(&self) -> &'static str {
+        match self {
+            TierDef::Government => "government",
+            TierDef::Enterprise { .. } => "enterprise",
+            TierDef::Commercial { .. } => "commercial",
+            TierDef::Community { .. } => "community",
+        }
+    }
+}
+
+/// A depot resolved onto the map.
+#[derive(Debug, Clone)]
+pub struct DepotDef {
+    /// Id from the file.
+    pub id: String,
+    /// Display name (place name, or the id for a new site).
+    pub name: String,
+    /// Chinese name if the place has one.
+    pub name_zh: Option<String>,
+    /// Road node trucks load at.
+    pub node: u32,
+    /// Position.
+    pub xy: Xy,
+    /// Tier.
+    pub tier: TierDef,
+    /// Stock at start.
+    pub stock: Stock,
+    /// Loading bays.
+    pub bays: u32,
+}
+
+/// A fleet entry resolved.
+#[derive(Debug, Clone)]
+pub struct FleetDef {
+    /// Home depot index.
+    pub depot: usize,
+    /// Trucks.
+    pub trucks: u32,
+    /// Payload, kg.
+    pub capacity_kg: f64,
+    /// Volume, m³.
+    pub capacity_m3: f64,
+    /// Top speed, km/h.
+    pub speed_kmh: f64,
+    /// Drivers ready.
+    pub ready: SimTime,
+}
+
+/// People affected at one time, already split onto road nodes.
+#[derive(Debug, Clone)]
+pub struct ImpactDef {
+    /// When.
+    pub at: SimTime,
+    /// What the file said (for the journal), e.g. `Zone("潘庄镇")`.
+    pub label: String,
+    /// (node, people) with people > 0.
+    pub groups: Vec<(u32, u32)>,
+}
+
+/// What an inject does, resolved.
+#[derive(Debug, Clone)]
+pub enum ActionDef {
+    /// Nothing.
+    Note,
+    /// Set these segments to a state.
+    SetRoads {
+        /// Segments.
+        segments: Vec<SegmentId>,
+        /// New state.
+        state: EdgeState,
+    },
+    /// People affected.
+    Impact(ImpactDef),
+    /// Depot in or out of service.
+    DepotService {
+        /// Depot index.
+        depot: usize,
+        /// In service after the inject.
+        in_service: bool,
+    },
+    /// Stock arrives.
+    AddStock {
+        /// Depot index.
+        depot: usize,
+        /// Items.
+        stock: Stock,
+    },
+}
+
+/// An inject resolved.
+#[derive(Debug, Clone)]
+pub struct InjectDef {
+    /// Id (given, or `inject-N`).
+    pub id: String,
+    /// Time.
+    pub at: SimTime,
+    /// Text for the facilitator.
+    pub text: String,
+    /// Effect.
+    pub action: ActionDef,
+}
+
+/// A checked scenario: everything a run needs, resolved against its map.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// The scenario file.
+    pub source: PathBuf,
+    /// Title.
+    pub name: String,
+    /// Chinese title.
+    pub name_zh: Option<String>,
+    /// Description.
+    pub description: String,
+    /// The map.
+    pub city: Arc<CityMap>,
+    /// Map file.
+    pub map_path: PathBuf,
+    /// Local start time.
+    pub start: NaiveDateTime,
+    /// End of the run.
+    pub end: SimTime,
+    /// Step.
+    pub step: SimDuration,
+    /// Seed.
+    pub seed: u64,
+    /// Targets.
+    pub targets: Targets,
+    /// Item sizes.
+    pub items: Items,
+    /// Handling times.
+    pub handling: Handling,
+    /// Depots.
+    pub depots: Vec<DepotDef>,
+    /// Layout name when `--layout` replaced the depots.
+    pub layout: Option<String>,
+    /// Household reserve share.
+    pub households_share: f64,
+    /// Fleet.
+    pub fleet: Vec<FleetDef>,
+    /// Scripted impacts, by time.
+    pub impacts: Vec<ImpactDef>,
+    /// Injects, by time.
+    pub injects: Vec<InjectDef>,
+    /// Dispatch policy.
+    pub dispatch: DispatchPolicyKind,
+}
+
+/// Read, parse and check a scenario (and an optional layout file that replaces
+/// its depots), loading the map it names.
+///
+/// # Errors
+/// [`Error::Io`] for unreadable files; [`Error::Input`] listing every problem.
+pub fn load(path: &Path, layout: Option<&Path>) -> Result<RunSpec, Error> {
+    let text = read(path)?;
+    let scenario: Scenario = parse_ron(path, &text)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let Some(map_path) = resolve_map_path(&scenario.map, base) else {
+        let index = SourceIndex::build(&text);
+        return Err(Error::one(
+            Diagnostic::new(path, index.locate("map"), "map", format!("no map named \"{}\"", scenario.map))
+                .with_hint("use a name from assets/maps/ (e.g. \"linqing\") or a path ending in .ron, relative to the scenario"),
+        ));
+    };
+    let city = Arc::new(CityMap::load(&map_path)?);
+    let layout = match layout {
+        Some(p) => {
+            let t = read(p)?;
+            let l: LayoutFile = parse_ron(p, &t)?;
+            Some((p.to_path_buf(), t, l))
+        }
+        None => None,
+    };
+    check(path, &text, &scenario, layout.as_ref().map(|(p, t, l)| (p.as_path(), t.as_str(), l)), city, map_path)
+}
+
+/// Collects diagnostics for one file.
+struct Checker<'a> {
+    file: &'a Path,
+    index: SourceIndex,
+    out: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn bad(&mut self, field: &str, message: impl Into<String>) {
+        let at = self.index.locate(field);
+        self.out.push(Diagnostic::new(self.file, at, field, message));
+    }
+
+    fn bad_hint(&mut self, field: &str, message: impl Into<String>, hint: impl Into<String>) {
+        let at = self.index.locate(field);
+        self.out.push(Diagnostic::new(self.file, at, field, message).with_hint(hint));
+    }
+
+    fn count(&mut self, field: &str, n: u32, what: &str) {
+        if n > ABSURD_COUNT {
+            self.bad(field, format!("{n} {what} is absurd; expected at most {ABSURD_COUNT}"));
+        }
+    }
+
+    fn positive(&mut self, field: &str, v: f64, max: f64, unit: &str) {
+        if !(v.is_finite() && v > 0.0 && v <= max) {
+            self.bad(field, format!("expected a positive number up to {max} {unit}, found {v}"));
+        }
+    }
+
+    fn non_negative(&mut self, field: &str, v: f64, max: f64, unit: &str) {
+        if !(v.is_finite() && (0.0..=max).contains(&v)) {
+            self.bad(field, format!("expected a number from 0 to {max} {unit}, found {v}"));
+        }
+    }
+
+    /// Resolve a time and require it within [0, end].
+    fn time(&mut self, field: &str, t: &TimeSpec, start: NaiveDateTime, end: SimTime) -> SimTime {
+        match t.resolve(start) {
+            Ok(st) if st < SimTime::ZERO || st > end => {
+                self.bad_hint(
+                    field,
+                    format!("time \"{}\" is outside the run ({} after the start; the run lasts {:.1} h)", t.0, fmt_offset(st), end.hours()),
+                    "times are durations from the start (\"2h30m\") or clock times (\"14:00\", \"day 2 06:00\")",
+                );
+                SimTime::ZERO
+            }
+            Ok(st) => st,
+            Err(msg) => {
+                self.bad(field, msg);
+                SimTime::ZERO
+            }
+        }
+    }
+
+    fn duration(&mut self, field: &str, s: &str) -> SimDuration {
+        parse_duration(s).unwrap_or_else(|msg| {
+            self.bad(field, msg);
+            SimDuration(0)
+        })
+    }
+}
+
+fn fmt_offset(t: SimTime) -> String {
+    let h = t.hours();
+    if h < 0.0 { format!("{:.1} h before", -h) } else { format!("{h:.1} h") }
+}
+
+fn name_hint(city: &CityMap, wanted: &str, filter: impl Fn(NameRef) -> bool, what: &str) -> String {
+    let similar = city.similar_names(wanted, filter);
+    if similar.is_empty() {
+        format!("run `tabletop map --{what}` to list the names on this map")
+    } else {
+        format!("did you mean {}?", similar.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(" or "))
+    }
+}
+
+/// Split `people` over a zone's nodes in proportion to residents (largest remainder).
+pub fn split_over_zone(city: &CityMap, zone: usize, people: u32) -> Vec<(u32, u32)> {
+    let nodes: Vec<(u32, u32)> = city
+        .node_zone
+        .iter()
+        .enumerate()
+        .filter(|(i, z)| usize::from(**z) == zone && city.node_people[*i] > 0)
+        .map(|(i, _)| (i as u32, city.node_people[i]))
+        .collect();
+    let total: u64 = nodes.iter().map(|(_, p)| u64::from(*p)).sum();
+    if total == 0 {
+        return vec![(city.zones[zone].seat_node, people)];
+    }
+    let mut shares: Vec<(u32, u32, u64)> = nodes
+        .iter()
+        .map(|&(n, p)| {
+            let exact = u64::from(people) * u64::from(p);
+            (n, (exact / total) as u32, exact % total)
+        })
+        .collect();
+    let assigned: u32 = shares.iter().map(|s| s.1).sum();
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|&a, &b| shares[b].2.cmp(&shares[a].2).then(shares[a].0.cmp(&shares[b].0)));
+    for &i in order.iter().take((people - assigned) as usize) {
+        shares[i].1 += 1;
+    }
+    shares.into_iter().filter(|s| s.1 > 0).map(|s| (s.0, s.1)).collect()
+}
+
+/// Resolve a scenario against its map. `layout` = (path, text, parsed) replaces the depots.
+///
+/// # Errors
+/// [`Error::Input`] listing every problem in the scenario and the layout.
+pub fn check(
+    path: &Path,
+    text: &str,
+    s: &Scenario,
+    layout: Option<(&Path, &str, &LayoutFile)>,
+    city: Arc<CityMap>,
+    map_path: PathBuf,
+) -> Result<RunSpec, Error> {
+    let mut c = Checker {
+        file: path,
+        index: SourceIndex::build(text),
+        out: Vec::new(),
+    };
+    let start = parse_datetime(&s.start).unwrap_or_else(|m| {
+        c.bad("start", m);
+        NaiveDateTime::default()
+    });
+    let duration = c.duration("duration", &s.duration);
+    if duration.0 <= 0 || duration.0 > 30 * 86_400 {
+        if parse_duration(&s.duration).is_ok() {
+            c.bad("duration", format!("expected a run between 1 minute and 30 days, found \"{}\"", s.duration));
+        }
+    }
+    let step = c.duration("step", &s.step);
+    if parse_duration(&s.step).is_ok() && !(1..=3_600).contains(&step.0) {
+        c.bad("step", format!("expected a step between 1 s and 1 h, found \"{}\"", s.step));
+    }
+    let end = SimTime(duration.0.max(0));
+    let t = &s.targets;
+    c.positive("targets.initial_relief_h", t.initial_relief_h, 720.0, "h");
+    c.positive("targets.basic_relief_h", t.basic_relief_h, 720.0, "h");
+    c.positive("targets.shelter_m2_per_person", t.shelter_m2_per_person, 100.0, "m²");
+    for (name, it) in [("initial_kit", s.items.initial_kit), ("basic_set", s.items.basic_set)] {
+        c.positive(&format!("items.{name}.mass_kg"), it.mass_kg, 1_000.0, "kg");
+        c.positive(&format!("items.{name}.volume_m3"), it.volume_m3, 10.0, "m³");
+    }
+    let h = &s.handling;
+    for (f, v) in [
+        ("load_fixed_min", h.load_fixed_min),
+        ("load_min_per_t", h.load_min_per_t),
+        ("unload_fixed_min", h.unload_fixed_min),
+        ("unload_min_per_t", h.unload_min_per_t),
+    ] {
+        c.non_negative(&format!("handling.{f}"), v, 600.0, "min");
+    }
+    c.non_negative("households.share", s.households.share, 1.0, "(a share)");
+
+    // Depots: from the layout file when given, otherwise from the scenario.
+    let (depot_specs, depot_prefix, fleet_specs, fleet_from_layout) = match layout {
+        Some((_, _, l)) => (
+            &l.depots,
+            "depots",
+            l.fleet.as_ref().unwrap_or(&s.fleet),
+            l.fleet.is_some(),
+        ),
+        None => (&s.depots, "depots", &s.fleet, false),
+    };
+    let mut depot_checker = layout.map(|(p, t, _)| Checker {
+        file: p,
+        index: SourceIndex::build(t),
+        out: Vec::new(),
+    });
+    let depots = {
+        let dc = depot_checker.as_mut().unwrap_or(&mut c);
+        check_depots(dc, &city, depot_specs, depot_prefix, start, end)
+    };
+    if depots.is_empty() && depot_specs.is_empty() {
+        let dc = depot_checker.as_mut().unwrap_or(&mut c);
+        dc.bad("depots", "expected at least one depot");
+    }
+    let fleet = {
+        let fc = if fleet_from_layout { depot_checker.as_mut().unwrap_or(&mut c) } else { &mut c };
+        check_fleet(fc, fleet_specs, &depots, depot_specs, start, end, layout.is_some() && !fleet_from_layout)
+    };
+
+    let mut impacts = Vec::new();
+    for (i, imp) in s.impacts.iter().enumerate() {
+        let f = format!("impacts[{i}]");
+        let at = c.time(&format!("{f}.at"), &imp.at, start, end);
+        c.count(&format!("{f}.people"), imp.people, "people");
+        if imp.people == 0 {
+            c.bad(&format!("{f}.people"), "expected at least 1 person");
+        }
+        if let Some(groups) = resolve_area(&mut c, &city, &imp.area, imp.people, &format!("{f}.area")) {
+            impacts.push(ImpactDef { at, label: format!("{:?}", imp.area), groups });
+        }
+    }
+    impacts.sort_by_key(|i| i.at);
+
+    let mut injects = Vec::new();
+    let mut seen_ids = std::collections::BTreeMap::new();
+    for (i, inj) in s.injects.iter().enumerate() {
+        let f = format!("injects[{i}]");
+        let at = c.time(&format!("{f}.at"), &inj.at, start, end);
+        let id = inj.id.clone().unwrap_or_else(|| format!("inject-{}", i + 1));
+        if let Some(prev) = seen_ids.insert(id.clone(), i) {
+            c.bad(&format!("{f}.id"), format!("duplicate inject id \"{id}\" (also injects[{prev}])"));
+        }
+        let af = format!("{f}.action");
+        let depot_idx = |c: &mut Checker, id: &str, field: &str| -> Option<usize> {
+            let found = depots.iter().position(|d| d.id == id);
+            if found.is_none() {
+                let known: Vec<&str> = depots.iter().map(|d| d.id.as_str()).collect();
+                c.bad_hint(field, format!("no depot with id \"{id}\""), format!("depot ids: {}", known.join(", ")));
+            }
+            found
+        };
+        let action = match &inj.action {
+            Action::Note => Some(ActionDef::Note),
+            Action::CloseRoads(sel) => resolve_roads(&mut c, &city, sel, &format!("{af}.0"))
+                .map(|segments| ActionDef::SetRoads { segments, state: EdgeState::Closed }),
+            Action::OpenRoads(sel) => resolve_roads(&mut c, &city, sel, &format!("{af}.0"))
+                .map(|segments| ActionDef::SetRoads { segments, state: EdgeState::Open }),
+            Action::SlowRoads(sel, factor) => {
+                if !(factor.is_finite() && *factor > 0.0 && *factor < 1.0) {
+                    c.bad_hint(&format!("{af}.1"), format!("expected a speed factor between 0 and 1 (exclusive), found {factor}"), "use CloseRoads to close and OpenRoads to restore");
+                }
+                resolve_roads(&mut c, &city, sel, &format!("{af}.0"))
+                    .map(|segments| ActionDef::SetRoads { segments, state: EdgeState::Slowed(*factor) })
+            }
+            Action::Impact { area, people } => {
+                c.count(&format!("{af}.people"), *people, "people");
+                resolve_area(&mut c, &city, area, *people, &format!("{af}.area"))
+                    .map(|groups| ActionDef::Impact(ImpactDef { at, label: format!("{area:?}"), groups }))
+            }
+            Action::DepotOutOfService(d) => {
+                depot_idx(&mut c, d, &format!("{af}.0")).map(|depot| ActionDef::DepotService { depot, in_service: false })
+            }
+            Action::DepotInService(d) => {
+                depot_idx(&mut c, d, &format!("{af}.0")).map(|depot| ActionDef::DepotService { depot, in_service: true })
+            }
+            Action::AddStock { depot, stock } => {
+                c.count(&format!("{af}.stock.initial"), stock.initial, "kits");
+                c.count(&format!("{af}.stock.basic"), stock.basic, "sets");
+                depot_idx(&mut c, depot, &format!("{af}.depot")).map(|depot| ActionDef::AddStock { depot, stock: *stock })
+            }
+        };
+        if let Some(action) = action {
+            injects.push(InjectDef { id, at, text: inj.text.clone(), action });
+        }
+    }
+    injects.sort_by_key(|i| i.at);
+
+    let mut problems = c.out;
+    if let Some(dc) = depot_checker {
+        problems.extend(dc.out);
+    }
+    if !problems.is_empty() {
+        return Err(Error::Input(problems));
+    }
+    Ok(RunSpec {
+        source: path.to_path_buf(),
+        name: s.name.clone(),
+        name_zh: s.name_zh.clone(),
+        description: s.description.clone(),
+        city,
+        map_path,
+        start,
+        end,
+        step,
+        seed: s.seed,
+        targets: s.targets.clone(),
+        items: s.items.clone(),
+        handling: s.handling.clone(),
+        depots,
+        layout: layout.map(|(_, _, l)| l.name.clone()),
+        households_share: s.households.share,
+        fleet,
+        impacts,
+        injects,
+        dispatch: s.dispatch,
+    })
+}
+
+fn check_depots(c: &mut Checker, city: &CityMap, specs: &[DepotSpec], prefix: &str, start: NaiveDateTime, end: SimTime) -> Vec<DepotDef> {
+    let mut out = Vec::new();
+    let mut ids = std::collections::BTreeMap::new();
+    for (i, d) in specs.iter().enumerate() {
+        let f = format!("{prefix}[{i}]");
+        if let Some(prev) = ids.insert(d.id.clone(), i) {
+            c.bad(&format!("{f}.id"), format!("duplicate depot id \"{}\" (also {prefix}[{prev}])", d.id));
+        }
+        c.count(&format!("{f}.stock.initial"), d.stock.initial, "kits");
+        c.count(&format!("{f}.stock.basic"), d.stock.basic, "sets");
+        if d.bays == 0 || d.bays > 100 {
+            c.bad(&format!("{f}.bays"), format!("expected 1 to 100 loading bays, found {}", d.bays));
+        }
+        let located = match (&d.place, &d.at) {
+            (Some(p), None) => match city.place(p) {
+                Some(pi) => {
+                    let pl = &city.places[pi];
+                    Some((pl.node, pl.xy, pl.name.clone(), Some(pl.name_zh.clone())))
+                }
+                None => {
+                    let hint = name_hint(city, p, |r| matches!(r, NameRef::Place(_)), "places");
+                    c.bad_hint(&format!("{f}.place"), format!("\"{p}\" is not a place on the map"), hint);
+                    None
+                }
+            },
+            (None, Some(ll)) => {
+                let xy = city.projection.to_xy(*ll);
+                match city.nearest_node(xy) {
+                    Some((n, dist)) if dist <= MAX_SNAP_M => Some((n, xy, d.id.clone(), None)),
+                    Some((_, dist)) => {
+                        c.bad_hint(
+                            &format!("{f}.at"),
+                            format!("({}, {}) is off the map: the nearest road is {:.1} km away (at most {:.1} km allowed)", ll.lat, ll.lon, dist / 1000.0, MAX_SNAP_M / 1000.0),
+                            "check that lat and lon are not swapped and that the site lies inside the city",
+                        );
+                        None
+                    }
+                    None => None,
+                }
+            }
+            _ => {
+                c.bad(&f, "expected exactly one of `place` (a named place) or `at` (lat, lon)");
+                None
+            }
+        };
+        let tier = match &d.tier {
+            Tier::Government => Some(TierDef::Government),
+            Tier::Enterprise { lead_time, initial_per_h, basic_per_h } => {
+                let from = c.time(&format!("{f}.tier.lead_time"), &TimeSpec(lead_time.clone()), start, end);
+                c.non_negative(&format!("{f}.tier.initial_per_h"), *initial_per_h, 1.0e6, "kits/h");
+                c.non_negative(&format!("{f}.tier.basic_per_h"), *basic_per_h, 1.0e6, "sets/h");
+                Some(TierDef::Enterprise { from, initial_per_h: *initial_per_h, basic_per_h: *basic_per_h })
+            }
+            Tier::Commercial { activation } => {
+                let from = c.time(&format!("{f}.tier.activation"), &TimeSpec(activation.clone()), start, end);
+                Some(TierDef::Commercial { from })
+            }
+            Tier::Community { local_delay, people_per_h } => {
+                let local_delay = c.duration(&format!("{f}.tier.local_delay"), local_delay);
+                c.positive(&format!("{f}.tier.people_per_h"), *people_per_h, 1.0e6, "people/h");
+                let zone = located.as_ref().map_or(0, |l| city.node_zone[l.0 as usize]);
+                Some(TierDef::Community { local_delay, people_per_h: *people_per_h, zone })
+            }
+        };
+        if let (Some((node, xy, name, name_zh)), Some(tier)) = (located, tier) {
+            out.push(DepotDef { id: d.id.clone(), name, name_zh, node, xy, tier, stock: d.stock, bays: d.bays });
+        }
+    }
+    out
+}
+
+fn check_fleet(
+    c: &mut Checker,
+    specs: &[FleetSpec],
+    depots: &[DepotDef],
+    depot_specs: &[DepotSpec],
+    start: NaiveDateTime,
+    end: SimTime,
+    depots_from_layout: bool,
+) -> Vec<FleetDef> {
+    let mut out = Vec::new();
+    for (i, fl) in specs.iter().enumerate() {
+        let f = format!("fleet[{i}]");
+        c.count(&format!("{f}.trucks"), fl.trucks, "trucks");
+        if fl.trucks > 100_000 {
+            c.bad(&format!("{f}.trucks"), format!("{} trucks is absurd; expected at most 100000", fl.trucks));
+        }
+        c.positive(&format!("{f}.capacity_kg"), fl.capacity_kg, MAX_PAYLOAD_KG, "kg");
+        c.positive(&format!("{f}.capacity_m3"), fl.capacity_m3, 150.0, "m³");
+        c.positive(&format!("{f}.speed_kmh"), fl.speed_kmh, 150.0, "km/h");
+        let ready = match &fl.ready {
+            Some(t) => c.time(&format!("{f}.ready"), t, start, end),
+            None => SimTime::ZERO,
+        };
+        match depots.iter().position(|d| d.id == fl.depot) {
+            Some(depot) => {
+                if matches!(depots[depot].tier, TierDef::Community { .. }) {
+                    c.bad(&format!("{f}.depot"), format!("\"{}\" is a community station, which hands out locally without trucks", fl.depot));
+                }
+                out.push(FleetDef {
+                    depot,
+                    trucks: fl.trucks,
+                    capacity_kg: fl.capacity_kg,
+                    capacity_m3: fl.capacity_m3,
+                    speed_kmh: fl.speed_kmh,
+                    ready,
+                });
+            }
+            None if depot_specs.iter().any(|d| d.id == fl.depot) => {} // depot itself was refused
+            None => {
+                let known: Vec<&str> = depot_specs.iter().map(|d| d.id.as_str()).collect();
+                let hint = if depots_from_layout {
+                    format!("the layout replaced the scenario's depots; give the layout a `fleet`, or use depot ids from the layout: {}", known.join(", "))
+                } else {
+                    format!("depot ids: {}", known.join(", "))
+                };
+                c.bad_hint(&format!("{f}.depot"), format!("no depot with id \"{}\"", fl.depot), hint);
+            }
+        }
+    }
+    out
+}
+
+fn resolve_area(c: &mut Checker, city: &CityMap, area: &Area, people: u32, field: &str) -> Option<Vec<(u32, u32)>> {
+    match area {
+        Area::Zone(z) => match city.zone(z) {
+            Some(zi) => {
+                let pop = city.zones[zi].population;
+                if people > pop {
+                    c.bad(&format!("{field}"), format!("{people} people affected but {z} has only {pop} residents"));
+                }
+                Some(split_over_zone(city, zi, people))
+            }
+            None => {
+                let hint = name_hint(city, z, |r| matches!(r, NameRef::Zone(_)), "zones");
+                c.bad_hint(&format!("{field}.0"), format!("\"{z}\" is not a zone on the map"), hint);
+                None
+            }
+        },
+        Area::Node(n) => match city.node(n) {
+            Some(node) => Some(vec![(node, people)]),
+            None => {
+                let hint = name_hint(city, n, |r| matches!(r, NameRef::Node(_)), "nodes");
+                c.bad_hint(&format!("{field}.0"), format!("\"{n}\" is not a node on the map (a village name or \"#index\")"), hint);
+                None
+            }
+        },
+        Area::Place(p) => match city.place(p) {
+            Some(pi) => Some(vec![(city.places[pi].node, people)]),
+            None => {
+                let hint = name_hint(city, p, |r| matches!(r, NameRef::Place(_)), "places");
+                c.bad_hint(&format!("{field}.0"), format!("\"{p}\" is not a place on the map"), hint);
+                None
+            }
+        },
+    }
+}
+
+fn resolve_roads(c: &mut Checker, city: &CityMap, sel: &RoadSel, field: &str) -> Option<Vec<SegmentId>> {
+    let segs: Vec<SegmentId> = match sel {
+        RoadSel::Edge(a, b) => {
+            let na = city.node(a);
+            let nb = city.node(b);
+            if na.is_none() {
+                c.bad(&format!("{field}.0"), format!("\"{a}\" is not a node on the map"));
+            }
+            if nb.is_none() {
+                c.bad(&format!("{field}.1"), format!("\"{b}\" is not a node on the map"));
+            }
+            let (na, nb) = (na?, nb?);
+            let found: Vec<SegmentId> = city
+                .segments
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| (s.a, s.b) == (na, nb) || (s.a, s.b) == (nb, na))
+                .map(|(i, _)| i as SegmentId)
+                .collect();
+            if found.is_empty() {
+                c.bad(field, format!("no road joins \"{a}\" and \"{b}\" directly"));
+                return None;
+            }
+            found
+        }
+        RoadSel::Road(name) | RoadSel::RoadInZone(name, _) => {
+            let zone = match sel {
+                RoadSel::RoadInZone(_, z) => match city.zone(z) {
+                    Some(zi) => Some(zi as u16),
+                    None => {
+                        c.bad(&format!("{field}.1"), format!("\"{z}\" is not a zone on the map"));
+                        return None;
+                    }
+                },
+                _ => None,
+            };
+            let found: Vec<SegmentId> = city
+                .segments
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.name.as_deref() == Some(name.as_str()))
+                .filter(|(_, s)| zone.is_none_or(|z| city.node_zone[s.a as usize] == z || city.node_zone[s.b as usize] == z))
+                .map(|(i, _)| i as SegmentId)
+                .collect();
+            if found.is_empty() {
+                let mut roads: Vec<&str> = city.segments.iter().filter_map(|s| s.name.as_deref()).collect();
+                roads.sort();
+                roads.dedup();
+                c.bad_hint(&format!("{field}.0"), format!("no road named \"{name}\"{}", if zone.is_some() { " in that zone" } else { "" }), format!("named roads: {}", roads.join(", ")));
+                return None;
+            }
+            found
+        }
+        RoadSel::Near(at, radius) => {
+            if !(radius.is_finite() && *radius > 0.0 && *radius <= 50_000.0) {
+                c.bad(&format!("{field}.1"), format!("expected a radius in (0, 50000] m, found {radius}"));
+                return None;
+            }
+            let Some(node) = city.node(at) else {
+                c.bad(&format!("{field}.0"), format!("\"{at}\" is not a place or node on the map"));
+                return None;
+            };
+            let centre = city.node_xy[node as usize];
+            city.segments
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| city.node_xy[s.a as usize].dist(centre) <= *radius || city.node_xy[s.b as usize].dist(centre) <= *radius)
+                .map(|(i, _)| i as SegmentId)
+                .collect()
+        }
+        RoadSel::Zone(z) => {
+            let Some(zi) = city.zone(z) else {
+                c.bad(&format!("{field}.0"), format!("\"{z}\" is not a zone on the map"));
+                return None;
+            };
+            city.segments
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| usize::from(city.node_zone[s.a as usize]) == zi && usize::from(city.node_zone[s.b as usize]) == zi)
+                .map(|(i, _)| i as SegmentId)
+                .collect()
+        }
+    };
+    Some(segs)
+}

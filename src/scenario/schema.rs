@@ -1,0 +1,363 @@
+//! The scenario and layout file formats: plain serde data, as written by users.
+//!
+//! Everything here mirrors the RON text one to one (see `docs/scenario-format.md`);
+//! names, times and references stay strings until [`super::check`] resolves them
+//! against the map and reports every problem with its line and column.
+
+use serde::{Deserialize, Serialize};
+
+use super::time::TimeSpec;
+use crate::city::map_schema::LatLon;
+
+/// One scenario file: all the input to a run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short title shown in reports.
+    pub name: String,
+    /// Chinese title.
+    #[serde(default)]
+    pub name_zh: Option<String>,
+    /// What the drill is about (shown in reports).
+    #[serde(default)]
+    pub description: String,
+    /// Map name (`"linqing"` → `assets/maps/linqing.ron`) or a path ending in `.ron`
+    /// relative to the scenario file.
+    pub map: String,
+    /// Local date and time at which the run starts, e.g. `"2026-07-20 06:00"`.
+    pub start: String,
+    /// Length of the run, e.g. `"72h"`.
+    pub duration: String,
+    /// Simulation step (default `"1m"`).
+    #[serde(default = "default_step")]
+    pub step: String,
+    /// Seed of every random stream of the run.
+    pub seed: u64,
+    /// Relief targets (default: the Linqing plan's 12 h / 24 h / 2.5 m²).
+    #[serde(default)]
+    pub targets: Targets,
+    /// What one person's relief consists of (default: DOMAIN.md planning kits).
+    #[serde(default)]
+    pub items: Items,
+    /// Truck loading and unloading times.
+    #[serde(default)]
+    pub handling: Handling,
+    /// Reserve depots of every "1+4" tier (may be replaced by `--layout`).
+    pub depots: Vec<DepotSpec>,
+    /// Household reserves (the "+4" tier kept at home).
+    #[serde(default)]
+    pub households: Households,
+    /// Trucks, by home depot.
+    pub fleet: Vec<FleetSpec>,
+    /// People affected at given times.
+    #[serde(default)]
+    pub impacts: Vec<ImpactSpec>,
+    /// Scripted injects (the master scenario events list).
+    #[serde(default)]
+    pub injects: Vec<InjectSpec>,
+    /// Automatic dispatch policy.
+    #[serde(default)]
+    pub dispatch: DispatchPolicyKind,
+}
+
+fn default_step() -> String {
+    "1m".to_string()
+}
+
+/// Relief targets of the plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Targets {
+    /// Hours from being affected to initial relief (plan: 12).
+    pub initial_relief_h: f64,
+    /// Hours from being affected to basic living relief (plan: 24).
+    pub basic_relief_h: f64,
+    /// Shelter area per resident, m² (plan: 2.5).
+    pub shelter_m2_per_person: f64,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            initial_relief_h: 12.0,
+            basic_relief_h: 24.0,
+            shelter_m2_per_person: 2.5,
+        }
+    }
+}
+
+/// Size of one unit of each relief item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Items {
+    /// Initial-relief kit for one person: first-day water and food.
+    pub initial_kit: ItemSpec,
+    /// Basic-relief set for one person: shelter share, bedding, clothing, 3 days' water and food.
+    pub basic_set: ItemSpec,
+}
+
+impl Default for Items {
+    /// Planning assumptions from DOMAIN.md ("Relief"): an initial kit is 3 L
+    /// water + 0.6 kg instant food + packaging ≈ 4 kg, 0.006 m³; a basic set is a
+    /// quarter of a 12 m² tent (≈ 10 kg), a quilt (3 kg), a folding bed (7 kg) and
+    /// 3 days of water and food (≈ 11 kg) ≈ 31 kg, 0.12 m³.
+    fn default() -> Self {
+        Items {
+            initial_kit: ItemSpec {
+                mass_kg: 4.0,
+                volume_m3: 0.006,
+            },
+            basic_set: ItemSpec {
+                mass_kg: 31.0,
+                volume_m3: 0.12,
+            },
+        }
+    }
+}
+
+/// Mass and volume of one item.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemSpec {
+    /// Mass, kg.
+    pub mass_kg: f64,
+    /// Volume, m³.
+    pub volume_m3: f64,
+}
+
+/// Handling times at depots and at delivery points (planning assumptions).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Handling {
+    /// Fixed time to load a truck, minutes (paperwork, positioning).
+    pub load_fixed_min: f64,
+    /// Loading time per tonne, minutes (forklift).
+    pub load_min_per_t: f64,
+    /// Fixed time to unload at a delivery point, minutes.
+    pub unload_fixed_min: f64,
+    /// Unloading and hand-out time per tonne, minutes (by hand).
+    pub unload_min_per_t: f64,
+}
+
+impl Default for Handling {
+    fn default() -> Self {
+        Handling {
+            load_fixed_min: 10.0,
+            load_min_per_t: 4.0,
+            unload_fixed_min: 10.0,
+            unload_min_per_t: 8.0,
+        }
+    }
+}
+
+/// A reserve site of one of the "1+4" tiers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepotSpec {
+    /// Identifier used by the fleet and injects (unique).
+    pub id: String,
+    /// A named place on the map (pinyin or Chinese name) ...
+    #[serde(default)]
+    pub place: Option<String>,
+    /// ... or a position (a new site), snapped to the nearest road node.
+    #[serde(default)]
+    pub at: Option<LatLon>,
+    /// Reserve tier and its behaviour.
+    pub tier: Tier,
+    /// Stock at the start of the run.
+    #[serde(default)]
+    pub stock: Stock,
+    /// Trucks that can load at once (default 4).
+    #[serde(default = "default_bays")]
+    pub bays: u32,
+}
+
+fn default_bays() -> u32 {
+    4
+}
+
+/// The "1+4" reserve tiers, each with its own behaviour.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Tier {
+    /// Government reserve (central depot or town depot): stock available at once.
+    Government,
+    /// Enterprise production capacity: produces items after a lead time.
+    Enterprise {
+        /// Time from the start of the run until production starts, e.g. `"6h"`.
+        lead_time: String,
+        /// Initial kits produced per hour.
+        #[serde(default)]
+        initial_per_h: f64,
+        /// Basic sets produced per hour.
+        #[serde(default)]
+        basic_per_h: f64,
+    },
+    /// Commercial agreement stock: available after the agreement is activated.
+    Commercial {
+        /// Activation delay from the start of the run, e.g. `"4h"`.
+        activation: String,
+    },
+    /// Community reserve station: hands out its stock in its own zone, without trucks.
+    Community {
+        /// Delay from a group being affected to the station handing out, e.g. `"1h"`.
+        local_delay: String,
+        /// People the station's staff can serve per hour.
+        people_per_h: f64,
+    },
+}
+
+/// Counts of items in stock.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Stock {
+    /// Initial-relief kits.
+    pub initial: u32,
+    /// Basic-relief sets.
+    pub basic: u32,
+}
+
+/// Household reserves: the share of households whose own supplies give them
+/// initial relief when they are affected.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Households {
+    /// Share of people covered, 0–1.
+    pub share: f64,
+}
+
+/// A group of identical trucks based at one depot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetSpec {
+    /// Home depot id.
+    pub depot: String,
+    /// Number of trucks.
+    pub trucks: u32,
+    /// Payload, kg.
+    pub capacity_kg: f64,
+    /// Cargo volume, m³.
+    pub capacity_m3: f64,
+    /// Top speed, km/h (roads may be slower).
+    #[serde(default = "default_truck_speed")]
+    pub speed_kmh: f64,
+    /// When the drivers are ready, e.g. `"1h"` (default at once).
+    #[serde(default)]
+    pub ready: Option<TimeSpec>,
+}
+
+fn default_truck_speed() -> f64 {
+    80.0
+}
+
+/// Where people are affected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Area {
+    /// A whole zone (pinyin or Chinese name): people split over its villages and blocks
+    /// in proportion to residents.
+    Zone(String),
+    /// One road node by name (villages) or `"#index"`.
+    Node(String),
+    /// The node of a named place.
+    Place(String),
+}
+
+/// People affected at a time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImpactSpec {
+    /// When they are affected.
+    pub at: TimeSpec,
+    /// Where.
+    pub area: Area,
+    /// How many people.
+    pub people: u32,
+}
+
+/// A scripted inject.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InjectSpec {
+    /// Identifier (unique when given).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// When it is delivered.
+    pub at: TimeSpec,
+    /// What the facilitator reads out.
+    #[serde(default)]
+    pub text: String,
+    /// What it changes in the simulation.
+    pub action: Action,
+}
+
+/// What an inject changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Action {
+    /// Only a message; changes nothing.
+    Note,
+    /// Close roads.
+    CloseRoads(RoadSel),
+    /// Reopen roads (to normal speed).
+    OpenRoads(RoadSel),
+    /// Slow roads to a factor (0–1) of their speed.
+    SlowRoads(RoadSel, f64),
+    /// More people affected.
+    Impact {
+        /// Where.
+        area: Area,
+        /// How many.
+        people: u32,
+    },
+    /// A depot stops issuing (by depot id).
+    DepotOutOfService(String),
+    /// A depot resumes issuing.
+    DepotInService(String),
+    /// Stock arrives at a depot (e.g. from the provincial reserve).
+    AddStock {
+        /// Depot id.
+        depot: String,
+        /// Items added.
+        stock: Stock,
+    },
+}
+
+/// Which roads an inject acts on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RoadSel {
+    /// The segment(s) between two adjacent nodes (names or `"#index"`).
+    Edge(String, String),
+    /// Every segment of a named road, e.g. `"G308"`.
+    Road(String),
+    /// Every segment of a named road inside one zone.
+    RoadInZone(String, String),
+    /// Every segment with an end within `radius_m` of a place or node.
+    Near(String, f64),
+    /// Every segment with both ends in a zone.
+    Zone(String),
+}
+
+/// Built-in dispatch policies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DispatchPolicyKind {
+    /// Serve the group whose 12 h / 24 h deadline is nearest, from the depot that can reach it soonest.
+    #[default]
+    EarliestDeadlineFirst,
+    /// Serve the group that can be reached soonest, whatever its deadline (a baseline).
+    NearestFirst,
+}
+
+/// A depot layout file: replaces a scenario's depots (and optionally its fleet).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutFile {
+    /// Layout name.
+    pub name: String,
+    /// What the layout represents.
+    #[serde(default)]
+    pub description: String,
+    /// The depots.
+    pub depots: Vec<DepotSpec>,
+    /// Trucks; when absent the scenario's fleet is kept (its depots must exist here).
+    #[serde(default)]
+    pub fleet: Option<Vec<FleetSpec>>,
+}

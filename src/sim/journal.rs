@@ -1,0 +1,206 @@
+//! The journal: every fact of a run, in order, as it will be written to
+//! `journal.jsonl`. Systems write [`SimEvent`] messages; the `Journal` set
+//! drains them once per tick, sorted by time within the tick.
+
+use bevy::prelude::*;
+use serde::Serialize;
+
+use super::{SimSystems, SimTick};
+use crate::scenario::time::SimTime;
+
+/// One fact. `t` is the moment it happened (seconds since start).
+#[derive(Message, Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "event")]
+pub enum SimEvent {
+    /// An inject was delivered.
+    Inject {
+        /// Time.
+        t: SimTime,
+        /// Inject id.
+        id: String,
+        /// Facilitator text.
+        text: String,
+    },
+    /// Road states changed.
+    RoadsChanged {
+        /// Time.
+        t: SimTime,
+        /// New state.
+        state: String,
+        /// Segments selected.
+        segments: usize,
+        /// Segments whose state actually changed.
+        changed: usize,
+    },
+    /// People became affected.
+    Affected {
+        /// Time.
+        t: SimTime,
+        /// Group id.
+        group: u32,
+        /// Road node.
+        node: u32,
+        /// Zone name.
+        zone: String,
+        /// People.
+        people: u32,
+        /// Of whom covered by household reserves.
+        household_covered: u32,
+    },
+    /// A truck was given a job.
+    Dispatched {
+        /// Time.
+        t: SimTime,
+        /// Truck id.
+        truck: u32,
+        /// Depot to load at.
+        depot: String,
+        /// Group served.
+        group: u32,
+        /// Kits planned.
+        initial: u32,
+        /// Sets planned.
+        basic: u32,
+        /// Estimated hours from now to delivery.
+        eta_h: f64,
+    },
+    /// A truck finished loading.
+    Loaded {
+        /// Time.
+        t: SimTime,
+        /// Truck.
+        truck: u32,
+        /// Depot.
+        depot: String,
+        /// Kits.
+        initial: u32,
+        /// Sets.
+        basic: u32,
+    },
+    /// Relief handed to a group.
+    Delivered {
+        /// Time.
+        t: SimTime,
+        /// Truck, or none for a community station.
+        truck: Option<u32>,
+        /// Source depot id.
+        depot: String,
+        /// Group.
+        group: u32,
+        /// Kits handed out.
+        initial: u32,
+        /// Sets handed out.
+        basic: u32,
+    },
+    /// A truck arrived back at its home depot.
+    Returned {
+        /// Time.
+        t: SimTime,
+        /// Truck.
+        truck: u32,
+        /// Depot.
+        depot: String,
+        /// Kits brought back.
+        initial: u32,
+        /// Sets brought back.
+        basic: u32,
+    },
+    /// A truck changed route because a road ahead closed.
+    Rerouted {
+        /// Time.
+        t: SimTime,
+        /// Truck.
+        truck: u32,
+    },
+    /// A truck has no route and waits for a road to reopen.
+    NoRoute {
+        /// Time.
+        t: SimTime,
+        /// Truck.
+        truck: u32,
+        /// Node it waits at.
+        node: u32,
+        /// Where it wanted to go.
+        dest: u32,
+    },
+    /// A depot job was cancelled (depot out of service before loading).
+    Cancelled {
+        /// Time.
+        t: SimTime,
+        /// Truck.
+        truck: u32,
+        /// Reason.
+        reason: String,
+    },
+    /// A depot changed service state or received stock.
+    DepotChanged {
+        /// Time.
+        t: SimTime,
+        /// Depot id.
+        depot: String,
+        /// In service after the change.
+        in_service: bool,
+        /// Kits added.
+        added_initial: u32,
+        /// Sets added.
+        added_basic: u32,
+    },
+}
+
+impl SimEvent {
+    /// When it happened.
+    pub fn time(&self) -> SimTime {
+        match self {
+            SimEvent::Inject { t, .. }
+            | SimEvent::RoadsChanged { t, .. }
+            | SimEvent::Affected { t, .. }
+            | SimEvent::Dispatched { t, .. }
+            | SimEvent::Loaded { t, .. }
+            | SimEvent::Delivered { t, .. }
+            | SimEvent::Returned { t, .. }
+            | SimEvent::Rerouted { t, .. }
+            | SimEvent::NoRoute { t, .. }
+            | SimEvent::Cancelled { t, .. }
+            | SimEvent::DepotChanged { t, .. } => *t,
+        }
+    }
+}
+
+/// Every event of the run so far, in time order.
+#[derive(Resource, Debug, Default)]
+pub struct Journal {
+    /// Events.
+    pub events: Vec<SimEvent>,
+}
+
+impl Journal {
+    /// The journal as JSON lines.
+    pub fn to_jsonl(&self) -> String {
+        let mut s = String::with_capacity(self.events.len() * 120);
+        for e in &self.events {
+            s.push_str(&serde_json::to_string(e).expect("invariant: events serialize"));
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// Collects events into the [`Journal`].
+///
+/// Systems: `collect_events` in [`SimSystems::Journal`].
+pub struct JournalPlugin;
+
+impl Plugin for JournalPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_message::<SimEvent>()
+            .init_resource::<Journal>()
+            .add_systems(SimTick, collect_events.in_set(SimSystems::Journal));
+    }
+}
+
+/// Journal: drain this tick's events, stable-sorted by time.
+fn collect_events(mut messages: ResMut<Messages<SimEvent>>, mut journal: ResMut<Journal>) {
+    let mut batch: Vec<SimEvent> = messages.drain().collect();
+    batch.sort_by_key(SimEvent::time);
+    journal.events.extend(batch);
+}

@@ -1,0 +1,232 @@
+//! The simulation wiring: the [`SimTick`] schedule, the [`SimSystems`] chain,
+//! the clock, injects, random streams, and the headless runner.
+//!
+//! One call of the `SimTick` schedule advances the world by one step. Every
+//! simulation system lives in exactly one [`SimSystems`] set and the sets run in
+//! one chain, single-threaded:
+//!
+//! ```text
+//! Clock ▶ Injects ▶ Hazards ▶ Impacts ▶ Needs ▶ Dispatch ▶ Movement ▶ Service ▶ Score ▶ Journal
+//! ```
+//!
+//! The headless runner ([`run`]) calls the schedule in a plain loop; a GUI calls
+//! it N times per frame. Simulation code reads [`SimClock`], never wall time.
+
+pub mod journal;
+pub mod rng;
+
+use std::sync::Arc;
+
+use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor};
+use bevy::prelude::*;
+
+use crate::city::CityMap;
+use crate::city::routing::{RoadState, RouteCache};
+use crate::scenario::time::{SimDuration, SimTime};
+use crate::scenario::{ActionDef, ImpactDef, InjectDef, RunSpec};
+use journal::{Journal, JournalPlugin, SimEvent};
+
+/// The schedule that advances the simulation by one step.
+#[derive(ScheduleLabel, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SimTick;
+
+/// The stages of one tick, run in this order.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SimSystems {
+    /// Advance the simulated clock.
+    Clock,
+    /// Apply scripted (and, in a drill, facilitator) injects that are due.
+    Injects,
+    /// Advance hazard models (flood, fire, plume) — filled by the hazards stage.
+    Hazards,
+    /// Turn impacts into affected groups and road states.
+    Impacts,
+    /// Household cover, production, activation, community hand-outs.
+    Needs,
+    /// Assign idle trucks to groups.
+    Dispatch,
+    /// Advance trucks along their timelines (drive, queue, load, unload).
+    Movement,
+    /// Apply deliveries to groups and return leftovers to stock.
+    Service,
+    /// Record the hourly timeline.
+    Score,
+    /// Append this tick's events to the journal.
+    Journal,
+}
+
+/// Simulated time.
+#[derive(Resource, Debug, Clone)]
+pub struct SimClock {
+    /// Start of the current step.
+    pub now: SimTime,
+    /// Step length.
+    pub step: SimDuration,
+    /// End of the run.
+    pub end: SimTime,
+    /// Steps started so far.
+    pub tick: u64,
+}
+
+impl SimClock {
+    /// End of the current step.
+    pub fn step_end(&self) -> SimTime {
+        self.now.plus(self.step)
+    }
+}
+
+/// The checked scenario, shared read-only by all systems.
+#[derive(Resource, Clone)]
+pub struct Spec(pub Arc<RunSpec>);
+
+/// The map, shared read-only.
+#[derive(Resource, Clone)]
+pub struct City(pub Arc<CityMap>);
+
+/// Impacts waiting for their time (scripted ones, plus those injects add).
+#[derive(Resource, Debug, Default)]
+pub struct PendingImpacts(pub Vec<ImpactDef>);
+
+/// Injects not yet delivered, in time order.
+#[derive(Resource, Debug, Default)]
+pub struct PendingInjects {
+    /// Remaining injects, earliest first.
+    pub queue: std::collections::VecDeque<InjectDef>,
+}
+
+/// Depot service changes requested by injects, applied by the response stage.
+#[derive(Message, Debug, Clone)]
+pub struct DepotRequest {
+    /// Depot index.
+    pub depot: usize,
+    /// New service state, if it changes.
+    pub in_service: Option<bool>,
+    /// Stock to add.
+    pub add: crate::scenario::Stock,
+}
+
+/// Clock, injects and the chain of sets.
+pub struct SimPlugin;
+
+impl Plugin for SimPlugin {
+    fn build(&self, app: &mut App) {
+        let mut schedule = Schedule::new(SimTick);
+        schedule.set_executor(SingleThreadedExecutor::new());
+        schedule.set_build_settings(ScheduleBuildSettings {
+            ambiguity_detection: LogLevel::Error,
+            ..default()
+        });
+        schedule.configure_sets(
+            (
+                SimSystems::Clock,
+                SimSystems::Injects,
+                SimSystems::Hazards,
+                SimSystems::Impacts,
+                SimSystems::Needs,
+                SimSystems::Dispatch,
+                SimSystems::Movement,
+                SimSystems::Service,
+                SimSystems::Score,
+                SimSystems::Journal,
+            )
+                .chain(),
+        );
+        app.add_schedule(schedule)
+            .add_message::<DepotRequest>()
+            .init_resource::<PendingImpacts>()
+            .init_resource::<PendingInjects>()
+            .add_systems(SimTick, advance_clock.in_set(SimSystems::Clock))
+            .add_systems(SimTick, apply_injects.in_set(SimSystems::Injects));
+    }
+}
+
+/// Clock: `now` = start of this step.
+fn advance_clock(mut clock: ResMut<SimClock>) {
+    clock.now = SimTime(clock.tick as i64 * clock.step.secs());
+    clock.tick += 1;
+}
+
+/// Injects: deliver every inject due by the end of this step.
+fn apply_injects(
+    clock: Res<SimClock>,
+    mut pending: ResMut<PendingInjects>,
+    mut impacts: ResMut<PendingImpacts>,
+    mut roads: ResMut<RoadState>,
+    mut depot_requests: MessageWriter<DepotRequest>,
+    mut events: MessageWriter<SimEvent>,
+) {
+    while pending.queue.front().is_some_and(|i| i.at <= clock.now) {
+        let Some(inj) = pending.queue.pop_front() else { break };
+        events.write(SimEvent::Inject { t: inj.at, id: inj.id.clone(), text: inj.text.clone() });
+        match inj.action {
+            ActionDef::Note => {}
+            ActionDef::SetRoads { segments, state } => {
+                let changed = segments.iter().filter(|&&s| roads.set(s, state)).count();
+                events.write(SimEvent::RoadsChanged {
+                    t: inj.at,
+                    state: format!("{state:?}"),
+                    segments: segments.len(),
+                    changed,
+                });
+            }
+            ActionDef::Impact(mut imp) => {
+                imp.at = inj.at;
+                impacts.0.push(imp);
+            }
+            ActionDef::DepotService { depot, in_service } => {
+                depot_requests.write(DepotRequest { depot, in_service: Some(in_service), add: Default::default() });
+            }
+            ActionDef::AddStock { depot, stock } => {
+                depot_requests.write(DepotRequest { depot, in_service: None, add: stock });
+            }
+        }
+    }
+}
+
+/// Build the simulation app for a checked scenario (no renderer, no window).
+pub fn build_app(spec: Arc<RunSpec>) -> App {
+    let mut app = App::empty();
+    app.insert_resource(SimClock { now: SimTime::ZERO, step: spec.step, end: spec.end, tick: 0 })
+        .insert_resource(City(spec.city.clone()))
+        .insert_resource(RoadState::all_open(spec.city.segments.len()))
+        .insert_resource(RouteCache::default())
+        .insert_resource(rng::RngStreams::new(spec.seed))
+        .insert_resource(PendingImpacts(spec.impacts.clone()))
+        .insert_resource(PendingInjects { queue: spec.injects.iter().cloned().collect() })
+        .insert_resource(Spec(spec));
+    app.add_plugins((
+        SimPlugin,
+        crate::people::PeoplePlugin,
+        crate::response::ResponsePlugin,
+        crate::score::ScorePlugin,
+        JournalPlugin,
+    ));
+    app
+}
+
+/// Everything a finished run leaves behind, for the report.
+pub struct RunOutcome {
+    /// The world at the end of the run.
+    pub app: App,
+}
+
+impl RunOutcome {
+    /// The journal.
+    pub fn journal(&self) -> &Journal {
+        self.app.world().resource::<Journal>()
+    }
+}
+
+/// Run a scenario headless from start to end.
+pub fn run(spec: Arc<RunSpec>) -> RunOutcome {
+    let mut app = build_app(spec);
+    let steps = {
+        let c = app.world().resource::<SimClock>();
+        (c.end.secs() + c.step.secs() - 1) / c.step.secs()
+    };
+    for _ in 0..steps {
+        app.world_mut().run_schedule(SimTick);
+    }
+    crate::score::finish(app.world_mut());
+    RunOutcome { app }
+}
