@@ -265,7 +265,7 @@ impl Walker<'_> {
                     self.value(child.clone(), depth + 1);
                     if transparent {
                         // `Some(x)`: x lives at the same path as the option itself.
-                        if let Some(span) = self.out.remove(&child) {
+                        if self.out.remove(&child).is_some() {
                             let keys: Vec<String> = self
                                 .out
                                 .keys()
@@ -278,7 +278,6 @@ impl Walker<'_> {
                                     self.out.insert(renamed, v);
                                 }
                             }
-                            self.out.entry(path.to_string()).or_insert(span);
                         }
                     }
                     i += 1;
@@ -474,13 +473,13 @@ Scenario(
         let idx = SourceIndex::build(SRC);
         assert_eq!(idx.locate("name"), Some(LineCol { line: 3, col: 11 }));
         assert_eq!(idx.locate("depots[1]"), Some(LineCol { line: 6, col: 9 }));
-        assert_eq!(idx.locate("depots[1].place"), Some(LineCol { line: 6, col: 28 }));
-        assert_eq!(idx.locate("depots[0].stock.initial"), Some(LineCol { line: 5, col: 37 }));
+        assert_eq!(idx.locate("depots[1].place"), Some(LineCol { line: 6, col: 26 }));
+        assert_eq!(idx.locate("depots[0].stock.initial"), Some(LineCol { line: 5, col: 36 }));
         assert_eq!(
             idx.locate("injects[0].action.0.radius_m"),
-            Some(LineCol { line: 8, col: 65 })
+            Some(LineCol { line: 8, col: 69 })
         );
-        assert_eq!(idx.locate("m[k]"), Some(LineCol { line: 9, col: 13 }));
+        assert_eq!(idx.locate("m[k]"), Some(LineCol { line: 9, col: 14 }));
     }
 
     #[test]

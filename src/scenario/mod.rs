@@ -34,7 +34,9 @@ pub const MAX_SNAP_M: f64 = 2_000.0;
 /// # Errors
 /// [`Error::Input`] with one diagnostic.
 pub fn parse_ron<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Error> {
-    ron::Options::default().from_str(text).map_err(|e| {
+    // `implicit_some`: optional fields are written plainly (`place: "X"`, not `Some("X")`).
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    options.from_str(text).map_err(|e| {
         let index = SourceIndex::build(text);
         let at = locate::LineCol {
             line: e.span.start.line.max(1),
