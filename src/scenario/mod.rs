@@ -42,7 +42,12 @@ pub fn parse_ron<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Erro
             line: e.span.start.line.max(1),
             col: e.span.start.col.max(1),
         };
-        let offset = index.offset_of(text, at);
+        // serde errors may point just before the value: skip to the next token.
+        let mut offset = index.offset_of(text, at);
+        while text[offset..].starts_with(|c: char| c.is_whitespace() || c == ':') {
+            offset += text[offset..].chars().next().map_or(1, char::len_utf8);
+        }
+        let at = index.line_col(text, offset);
         let field = index.path_at(offset).unwrap_or("").to_string();
         let message = explain_ron_error(&e.code);
         let hint = match &e.code {
@@ -77,7 +82,14 @@ fn explain_ron_error(code: &ron::Error) -> String {
         ron::Error::InvalidValueForType { expected, found } => {
             format!("expected {expected}, found {found}")
         }
-        other => other.to_string(),
+        other => {
+            let s = other.to_string();
+            let mut c = s.chars();
+            match c.next() {
+                Some(f) => f.to_lowercase().chain(c).collect(),
+                None => s,
+            }
+        }
     }
 }
 

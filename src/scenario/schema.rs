@@ -348,7 +348,7 @@ pub enum DispatchPolicyKind {
 
 /// A depot layout file: replaces a scenario's depots (and optionally its fleet).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Layout")]
 pub struct LayoutFile {
     /// Layout name.
     pub name: String,

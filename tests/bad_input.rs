@@ -1,0 +1,188 @@
+//! Every kind of bad input is refused with exit status 2 and a message naming
+//! the file, line, column, field and what was expected — never a panic.
+
+mod common;
+
+use common::*;
+
+const GOOD: &str = r#"// A good scenario on the test line map.
+Scenario(
+    name: "good",
+    map: "line.ron",
+    start: "2026-07-20 06:00",
+    duration: "12h",
+    seed: 7,
+    depots: [
+        (id: "d", place: "Depot", tier: Government, stock: (initial: 1000, basic: 1000)),
+        (id: "shop", place: "Depot", tier: Commercial(activation: "2h"), stock: (initial: 10)),
+    ],
+    fleet: [(depot: "d", trucks: 1, capacity_kg: 5000, capacity_m3: 20)],
+    impacts: [(at: "0h", area: Node("N10"), people: 100)],
+    injects: [(id: "a", at: "1h", text: "road works", action: SlowRoads(Road("X001"), 0.5))],
+)
+"#;
+
+/// Write `text` as `bad.ron`, validate it, and check exit 2 + every `expect`ed
+/// fragment in stderr.
+fn refused(text: &str, expect: &[&str]) -> String {
+    let dir = line_map_dir();
+    std::fs::write(dir.path().join("bad.ron"), text).unwrap();
+    for cmd in [vec!["validate", "bad.ron"], vec!["run", "bad.ron", "--out", "o"]] {
+        let out = tabletop(dir.path(), &cmd);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let ctx = describe(&cmd, &out);
+        assert_eq!(out.status.code(), Some(2), "{ctx}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{ctx}");
+        for e in expect {
+            assert!(stderr.contains(e), "expected {e:?} in stderr\n{ctx}");
+        }
+        assert!(!dir.path().join("o").exists(), "nothing is written for a refused scenario");
+    }
+    let out = tabletop(dir.path(), &["validate", "bad.ron"]);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn edit(from: &str, to: &str) -> String {
+    assert!(GOOD.contains(from), "fixture does not contain {from:?}");
+    GOOD.replacen(from, to, 1)
+}
+
+#[test]
+fn the_good_fixture_is_accepted() {
+    let dir = line_map_dir();
+    std::fs::write(dir.path().join("good.ron"), GOOD).unwrap();
+    let (stdout, _) = expect_status(dir.path(), &["validate", "good.ron"], 0);
+    assert!(stdout.contains("ok: good.ron"));
+}
+
+#[test]
+fn ron_syntax_error() {
+    refused(&edit("seed: 7,", "seed: 7"), &["bad.ron:8:5", "comma"]);
+}
+
+#[test]
+fn unknown_field() {
+    refused(&edit("seed: 7,", "seed: 7,\n    sead: 8,"), &["bad.ron:8:5", "unknown field `sead`", "expected one of"]);
+}
+
+#[test]
+fn missing_field() {
+    refused(&edit("    seed: 7,\n", ""), &["bad.ron:", "missing field `seed`"]);
+}
+
+#[test]
+fn wrong_type() {
+    refused(&edit("seed: 7,", "seed: \"seven\","), &["bad.ron:7:11", "seed", "expected"]);
+}
+
+#[test]
+fn negative_quantity() {
+    refused(&edit("people: 100", "people: -100"), &["bad.ron:13:", "impacts[0].people"]);
+}
+
+#[test]
+fn absurd_quantity() {
+    refused(&edit("people: 100", "people: 100000000"), &["bad.ron:13:53", "impacts[0].people", "absurd"]);
+    refused(&edit("capacity_kg: 5000", "capacity_kg: 500000"), &["bad.ron:12:50", "fleet[0].capacity_kg", "expected a positive number up to 49000"]);
+    refused(&edit("0.5)", "1.5)"), &["bad.ron:14:", "injects[0].action.1", "between 0 and 1"]);
+}
+
+#[test]
+fn unknown_place_node_zone_and_road() {
+    let s = refused(&edit("place: \"Depot\"", "place: \"Depto\""), &["bad.ron:9:26", "depots[0].place", "\"Depto\" is not a place on the map", "hint: did you mean \"Depot\"?"]);
+    assert!(s.contains("hint"));
+    refused(&edit("Node(\"N10\")", "Node(\"N99\")"), &["bad.ron:13:", "impacts[0].area.0", "\"N99\" is not a node"]);
+    refused(&edit("Node(\"N10\")", "Zone(\"Atlantis\")"), &["impacts[0].area.0", "\"Atlantis\" is not a zone"]);
+    refused(&edit("Road(\"X001\")", "Road(\"G999\")"), &["injects[0].action.0.0", "no road named \"G999\"", "named roads: X001"]);
+}
+
+#[test]
+fn times_outside_the_run_and_bad_times() {
+    refused(&edit("at: \"1h\"", "at: \"13h\""), &["bad.ron:14:29", "injects[0].at", "outside the run"]);
+    refused(&edit("at: \"1h\"", "at: \"2026-07-19 08:00\""), &["injects[0].at", "22.0 h before"]);
+    refused(&edit("at: \"1h\"", "at: \"soon\""), &["injects[0].at", "expected a time"]);
+    refused(&edit("duration: \"12h\"", "duration: \"12 hours\""), &["bad.ron:6:15", "duration", "expected a duration like"]);
+    refused(&edit("activation: \"2h\"", "activation: \"20h\""), &["depots[1].tier.activation", "outside the run"]);
+}
+
+#[test]
+fn duplicate_ids() {
+    refused(&edit("(id: \"shop\"", "(id: \"d\""), &["bad.ron:10:14", "depots[1].id", "duplicate depot id \"d\""]);
+    let two = edit("injects: [(id: \"a\"", "injects: [(id: \"a\", at: \"2h\", action: Note), (id: \"a\"");
+    refused(&two, &["injects[1].id", "duplicate inject id \"a\""]);
+}
+
+#[test]
+fn every_problem_is_reported_not_only_the_first() {
+    let text = edit("place: \"Depot\"", "place: \"Nowhere\"").replace("Node(\"N10\")", "Node(\"N77\")");
+    let s = refused(&text, &["depots[0].place", "impacts[0].area.0", "problems found"]);
+    assert!(s.lines().filter(|l| l.contains("bad.ron:")).count() >= 2, "{s}");
+}
+
+#[test]
+fn unreadable_and_missing_files() {
+    let dir = line_map_dir();
+    let (_, err) = expect_status(dir.path(), &["validate", "nope.ron"], 2);
+    assert!(err.contains("cannot read nope.ron"), "{err}");
+    std::fs::write(dir.path().join("nomap.ron"), GOOD.replace("line.ron", "atlantis")).unwrap();
+    let (_, err) = expect_status(dir.path(), &["validate", "nomap.ron"], 2);
+    assert!(err.contains("nomap.ron:4:10: map: no map named \"atlantis\""), "{err}");
+}
+
+#[test]
+fn layout_errors_point_into_the_layout_file() {
+    let dir = line_map_dir();
+    std::fs::write(dir.path().join("good.ron"), GOOD).unwrap();
+    // A depot far outside the map (lat/lon swapped).
+    std::fs::write(
+        dir.path().join("off.ron"),
+        "Layout(\n    name: \"off\",\n    depots: [\n        (id: \"d\", at: (lat: 115.71, lon: 36.84), tier: Government),\n    ],\n)\n",
+    )
+    .unwrap();
+    let (_, err) = expect_status(dir.path(), &["validate", "good.ron", "--layout", "off.ron"], 2);
+    assert!(err.contains("off.ron:4:23: depots[0].at:") && err.contains("off the map"), "{err}");
+    assert!(err.contains("lat and lon are not swapped"), "{err}");
+    // A layout without the scenario's fleet depot.
+    std::fs::write(
+        dir.path().join("other.ron"),
+        "Layout(name: \"x\", depots: [(id: \"z\", place: \"Depot\", tier: Government)])\n",
+    )
+    .unwrap();
+    let (_, err) = expect_status(dir.path(), &["run", "good.ron", "--layout", "other.ron"], 2);
+    assert!(err.contains("good.ron:12:") && err.contains("fleet[0].depot: no depot with id \"d\""), "{err}");
+    assert!(err.contains("give the layout a `fleet`"), "{err}");
+    // A good layout runs.
+    std::fs::write(
+        dir.path().join("ok.ron"),
+        "Layout(name: \"ok\", depots: [(id: \"d\", place: \"Depot\", tier: Government, stock: (initial: 5))])\n",
+    )
+    .unwrap();
+    expect_status(dir.path(), &["run", "good.ron", "--layout", "ok.ron", "--out", "o", "--quiet"], 0);
+    let report = std::fs::read_to_string(dir.path().join("o/report.json")).unwrap();
+    assert!(report.contains("\"layout\": \"ok\""));
+}
+
+#[test]
+fn failed_run_keeps_earlier_results() {
+    let dir = line_map_dir();
+    std::fs::write(dir.path().join("good.ron"), GOOD).unwrap();
+    expect_status(dir.path(), &["run", "good.ron", "--out", "o", "--quiet"], 0);
+    let before = std::fs::read(dir.path().join("o/report.json")).unwrap();
+    std::fs::write(dir.path().join("good.ron"), GOOD.replace("seed: 7,", "seed: 7")).unwrap();
+    expect_status(dir.path(), &["run", "good.ron", "--out", "o"], 2);
+    assert_eq!(std::fs::read(dir.path().join("o/report.json")).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("o")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".tmp")).collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn garbage_files_never_panic() {
+    for text in ["", "(", "Scenario(", "\u{feff}Scenario()", "[1, 2, 3]", "Scenario(name: \"x\", map: \"line.ron\", start: 5)", "/* unclosed", "\"unterminated"] {
+        let dir = line_map_dir();
+        std::fs::write(dir.path().join("g.ron"), text).unwrap();
+        let out = tabletop(dir.path(), &["validate", "g.ron"]);
+        let ctx = describe(&["validate", "g.ron"], &out);
+        assert_eq!(out.status.code(), Some(2), "{ctx}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("g.ron"), "{ctx}");
+    }
+}
