@@ -75,6 +75,14 @@ struct MapArgs {
     roads: bool,
 }
 
+/// `writeln!` into a String (infallible).
+macro_rules! outln {
+    ($buf:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($buf, $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
@@ -130,27 +138,44 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
                 .ok_or_else(|| tabletop::Error::one(tabletop::Diagnostic::new(std::path::Path::new(&a.map), None, "", "no such map (looked in assets/maps/)")))?;
             let city = tabletop::city::CityMap::load(&path)?;
             let all = !(a.zones || a.places || a.roads);
-            println!("{} ({}): {} nodes, {} road segments, {} places", city.name, city.name_zh, city.node_count(), city.segments.len(), city.places.len());
-            println!("{}", city.provenance);
+            let mut buf = String::new();
+            outln!(buf, "{} ({}): {} nodes, {} road segments, {} places", city.name, city.name_zh, city.node_count(), city.segments.len(), city.places.len());
+            outln!(buf, "{}", city.provenance);
             if all || a.zones {
-                println!("\nzones:");
+                outln!(buf, "\nzones:");
                 for z in &city.zones {
-                    println!("  {:<8} {:<14} {:?}  {} people", z.name_zh, z.name, z.kind, z.population);
+                    outln!(buf, "  {:<8} {:<14} {:?}  {} people", z.name_zh, z.name, z.kind, z.population);
                 }
             }
             if all || a.places {
-                println!("\nplaces:");
+                outln!(buf, "\nplaces:");
                 for p in &city.places {
-                    println!("  {:<18?} {}  /  {}", p.kind, p.name_zh, p.name);
+                    outln!(buf, "  {:<18?} {}  /  {}", p.kind, p.name_zh, p.name);
                 }
             }
             if all || a.roads {
-                let mut roads: Vec<&str> = city.segments.iter().filter_map(|s| s.name.as_deref()).collect();
-                roads.sort();
-                roads.dedup();
-                println!("\nnamed roads: {}", roads.join(", "));
+                let mut roads: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> = Default::default();
+                for s in &city.segments {
+                    if let Some(name) = s.name.as_deref() {
+                        let zones = roads.entry(name).or_default();
+                        for n in [s.a, s.b] {
+                            zones.insert(city.zones[usize::from(city.node_zone[n as usize])].name_zh.as_str());
+                        }
+                    }
+                }
+                outln!(buf, "\nnamed roads (and the zones they cross):");
+                for (name, zones) in roads {
+                    outln!(buf, "  {:<10} {}", name, zones.into_iter().collect::<Vec<_>>().join(" "));
+                }
             }
+            print_ignoring_broken_pipe(&buf);
             Ok(())
         }
     }
+}
+
+/// Print to stdout; a closed pipe (`tabletop map | head`) is not an error.
+fn print_ignoring_broken_pipe(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

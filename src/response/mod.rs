@@ -15,7 +15,7 @@ use bevy::prelude::*;
 
 use crate::city::routing::{RoadState, RouteCache, TreeDir};
 use crate::people::{AffectedGroup, GroupIndex, Relief, ReliefKind};
-use crate::scenario::DispatchPolicyKind;
+use crate::scenario::{DispatchPolicyKind, TierDef};
 use crate::scenario::time::{SimDuration, SimTime};
 use crate::sim::journal::SimEvent;
 use crate::sim::{City, SimClock, SimSystems, SimTick, Spec};
@@ -39,13 +39,13 @@ pub fn policy_for(kind: DispatchPolicyKind) -> Box<dyn DispatchPolicy> {
 #[derive(Resource, Debug, Default)]
 pub struct TruckIndex(pub Vec<Entity>);
 
-/// Travel times from depots, rebuilt when roads or depot availability change.
+/// Travel times from depots, rebuilt when the roads change.
 #[derive(Resource, Debug, Default)]
 pub struct Travel {
-    key: Option<(u64, Vec<bool>)>,
-    /// Trees from every loading depot, per fleet speed.
+    version: Option<u64>,
+    /// Trees from every depot trucks load at, per fleet speed.
     pub times: TravelTimes,
-    reach_key: Option<(u64, Vec<bool>, usize)>,
+    reach_key: Option<(u64, usize)>,
 }
 
 /// Reserves, trucks and dispatch.
@@ -118,14 +118,14 @@ fn dispatch_trucks(
 ) {
     let now = clock.now;
     let loading: Vec<bool> = reserves.depots.iter().map(|d| d.loads_trucks(now)).collect();
-    let key = (roads.version(), loading.clone());
-    if travel.key.as_ref() != Some(&key) {
+    // Trees from every depot trucks could ever load at; rebuilt only when roads change.
+    if travel.version != Some(roads.version()) {
         let mut speeds: Vec<f64> = spec.0.fleet.iter().map(|f| f.speed_kmh).collect();
         speeds.sort_by(f64::total_cmp);
         speeds.dedup();
         let mut times = TravelTimes::default();
         for (d, depot) in reserves.depots.iter().enumerate() {
-            if !loading[d] {
+            if matches!(depot.def.tier, TierDef::Community { .. }) {
                 continue;
             }
             for &s in &speeds {
@@ -134,12 +134,13 @@ fn dispatch_trucks(
             }
         }
         travel.times = times;
-        travel.key = Some(key.clone());
+        travel.version = Some(roads.version());
     }
 
-    // Reachability changes only with roads, depots or new groups.
-    let reach_key = (key.0, key.1, index.0.len());
-    if travel.reach_key.as_ref() != Some(&reach_key) {
+    // A group is unreachable when no truck depot can reach it by road; this
+    // changes only with the roads or when new groups appear.
+    let reach_key = (roads.version(), index.0.len());
+    if travel.reach_key != Some(reach_key) {
         for (g, mut r) in groups.iter_mut() {
             let reachable = travel.times.from_depot.values().any(|t| t.time_to(g.node).is_some());
             r.unreachable_now = !reachable;
