@@ -18,10 +18,6 @@ fn edge(a: u32, b: u32, length_m: f64) -> EdgeDef {
     EdgeDef { a, b, class: RoadClass::County, length_m, speed_kmh: 40.0, lanes: 1, oneway: false, name: Some("X001".into()) }
 }
 
-fn build(nodes: Vec<NodeDef>, edges: Vec<EdgeDef>, places: Vec<PlaceDef>) -> CityMap {
-    CityMap::from_file(map_file(nodes, edges, places), Path::new("<testkit>"), "").expect("invariant: testkit maps are valid")
-}
-
 fn map_file(nodes: Vec<NodeDef>, edges: Vec<EdgeDef>, places: Vec<PlaceDef>) -> MapFile {
     let people = nodes.iter().map(|n| n.people).sum();
     MapFile {
@@ -52,8 +48,15 @@ pub fn line_city(n: u32, spacing_m: f64) -> CityMap {
     CityMap::from_file(file, Path::new("<testkit>"), &text).expect("invariant: testkit maps are valid")
 }
 
-/// A `w`×`h` grid with `spacing_m` between neighbours; node `y*w + x`.
+/// A `w`×`h` grid with `spacing_m` between neighbours; node `y*w + x`, named `N{index}`.
 pub fn grid_city(w: u32, h: u32, spacing_m: f64) -> CityMap {
+    let text = grid_city_ron(w, h, spacing_m);
+    let file: MapFile = ron::from_str(&text).expect("invariant: testkit maps parse");
+    CityMap::from_file(file, Path::new("<testkit>"), &text).expect("invariant: testkit maps are valid")
+}
+
+/// A [`grid_city`] as map-file text.
+pub fn grid_city_ron(w: u32, h: u32, spacing_m: f64) -> String {
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
     for y in 0..h {
@@ -68,7 +71,8 @@ pub fn grid_city(w: u32, h: u32, spacing_m: f64) -> CityMap {
             }
         }
     }
-    build(nodes, edges, vec![depot_place(0)])
+    let file = map_file(nodes, edges, vec![depot_place(0)]);
+    ron::ser::to_string_pretty(&file, ron::ser::PrettyConfig::default().depth_limit(2)).expect("invariant: serializable")
 }
 
 fn depot_place(node: u32) -> PlaceDef {

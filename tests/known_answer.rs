@@ -184,3 +184,24 @@ fn same_scenario_twice_gives_identical_bytes() {
         assert!(a == b, "{f} differs between two runs");
     }
 }
+
+#[test]
+fn a_truck_reroutes_around_a_closure_ahead() {
+    // 5×2 grid, 1 km spacing, 40 km/h (90 s/km). Depot at N0 (bottom left), group
+    // at N4 (bottom right). The truck leaves at 1 440 s along the bottom row; at
+    // 1 560 s (1.33 km out, on N1→N2) the edge N3–N4 ahead closes. It finishes
+    // N1→N2, then goes up and along the top: N2-N7-N8-N9-N4. Total driving:
+    // 2 km (N0→N2) + 1 (up) + 2 (top) + 1 (down) = 6 km = 540 s.
+    // Relief: 1 440 + 540 + 2 280 = 4 260 s = 1.183 h.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grid.ron"), tabletop::testkit::grid_city_ron(5, 2, 1000.0)).unwrap();
+    let scenario = ONE_TRUCK
+        .replace("line.ron", "grid.ron")
+        .replace("duration: \"12h\",", "duration: \"12h\",\n    step: \"30s\",")
+        .replace("Node(\"N10\")", "Node(\"N4\")")
+        .replace("impacts:", "injects: [(at: \"26m\", action: CloseRoads(Edge(\"N3\", \"N4\")))],\n    impacts:");
+    let r = run_in(dir.path(), &scenario, "reroute.ron");
+    assert_eq!(r["score"]["initial_relief_hours"]["max"], 1.183, "{r:#}");
+    let journal = std::fs::read_to_string(dir.path().join("out-reroute.ron/journal.jsonl")).unwrap();
+    assert!(journal.contains("\"event\":\"Rerouted\""), "{journal}");
+}
