@@ -12,7 +12,11 @@ use clap::{Args, Parser, Subcommand};
 /// and scores relief against the plan's targets: initial relief within 12 h and
 /// basic living relief within 24 h.
 #[derive(Parser, Debug)]
-#[command(name = "tabletop", version, after_help = "EXIT STATUS:\n  0  success\n  1  a run failed (e.g. the output folder could not be written)\n  2  bad input: a scenario, layout or map file was refused, or bad arguments\n\nEXAMPLES:\n  tabletop run scenarios/linqing/wei-flood-west.ron --out out/\n  tabletop run scenarios/linqing/wei-flood-west.ron --layout scenarios/layouts/more-town-depots.ron --out out/more\n  tabletop validate scenarios/linqing/*.ron\n  tabletop map --places")]
+#[command(
+    name = "tabletop",
+    version,
+    after_help = "EXIT STATUS:\n  0  success\n  1  a run failed (e.g. the output folder could not be written)\n  2  bad input: a scenario, layout or map file was refused, or bad arguments\n\nEXAMPLES:\n  tabletop run scenarios/linqing/wei-flood-west.ron --out out/\n  tabletop run scenarios/linqing/wei-flood-west.ron --layout scenarios/layouts/more-town-depots.ron --out out/more\n  tabletop validate scenarios/linqing/*.ron\n  tabletop map --places"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -131,20 +135,46 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
                     Err(e) => return Err(e),
                 }
             }
-            if problems.is_empty() { Ok(()) } else { Err(tabletop::Error::Input(problems)) }
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(tabletop::Error::Input(problems))
+            }
         }
         Command::Map(a) => {
             let path = tabletop::city::resolve_map_path(&a.map, &std::env::current_dir().unwrap_or_default())
-                .ok_or_else(|| tabletop::Error::one(tabletop::Diagnostic::new(std::path::Path::new(&a.map), None, "", "no such map (looked in assets/maps/)")))?;
+                .ok_or_else(|| {
+                    tabletop::Error::one(tabletop::Diagnostic::new(
+                        std::path::Path::new(&a.map),
+                        None,
+                        "",
+                        "no such map (looked in assets/maps/)",
+                    ))
+                })?;
             let city = tabletop::city::CityMap::load(&path)?;
             let all = !(a.zones || a.places || a.roads);
             let mut buf = String::new();
-            outln!(buf, "{} ({}): {} nodes, {} road segments, {} places", city.name, city.name_zh, city.node_count(), city.segments.len(), city.places.len());
+            outln!(
+                buf,
+                "{} ({}): {} nodes, {} road segments, {} places",
+                city.name,
+                city.name_zh,
+                city.node_count(),
+                city.segments.len(),
+                city.places.len()
+            );
             outln!(buf, "{}", city.provenance);
             if all || a.zones {
                 outln!(buf, "\nzones:");
                 for z in &city.zones {
-                    outln!(buf, "  {:<8} {:<14} {:?}  {} people", z.name_zh, z.name, z.kind, z.population);
+                    outln!(
+                        buf,
+                        "  {:<8} {:<14} {:?}  {} people",
+                        z.name_zh,
+                        z.name,
+                        z.kind,
+                        z.population
+                    );
                 }
             }
             if all || a.places {
@@ -165,7 +195,12 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
                 }
                 outln!(buf, "\nnamed roads (and the zones they cross):");
                 for (name, zones) in roads {
-                    outln!(buf, "  {:<10} {}", name, zones.into_iter().collect::<Vec<_>>().join(" "));
+                    outln!(
+                        buf,
+                        "  {:<10} {}",
+                        name,
+                        zones.into_iter().collect::<Vec<_>>().join(" ")
+                    );
                 }
             }
             print_ignoring_broken_pipe(&buf);

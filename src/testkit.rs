@@ -4,18 +4,36 @@
 
 use std::path::Path;
 
-use crate::city::map_schema::*;
 use crate::city::CityMap;
+use crate::city::map_schema::*;
 
-const ORIGIN: LatLon = LatLon { lat: 36.84, lon: 115.71 };
+const ORIGIN: LatLon = LatLon {
+    lat: 36.84,
+    lon: 115.71,
+};
 
 fn node_at(city_origin: LatLon, x: f64, y: f64, name: Option<String>, people: u32) -> NodeDef {
     let p = crate::city::Projection::new(city_origin).to_latlon(crate::city::Xy { x, y });
-    NodeDef { lat: p.lat, lon: p.lon, zone: 0, people, name }
+    NodeDef {
+        lat: p.lat,
+        lon: p.lon,
+        zone: 0,
+        people,
+        name,
+    }
 }
 
 fn edge(a: u32, b: u32, length_m: f64) -> EdgeDef {
-    EdgeDef { a, b, class: RoadClass::County, length_m, speed_kmh: 40.0, lanes: 1, oneway: false, name: Some("X001".into()) }
+    EdgeDef {
+        a,
+        b,
+        class: RoadClass::County,
+        length_m,
+        speed_kmh: 40.0,
+        lanes: 1,
+        oneway: false,
+        name: Some("X001".into()),
+    }
 }
 
 fn map_file(nodes: Vec<NodeDef>, edges: Vec<EdgeDef>, places: Vec<PlaceDef>) -> MapFile {
@@ -62,7 +80,13 @@ pub fn grid_city_ron(w: u32, h: u32, spacing_m: f64) -> String {
     for y in 0..h {
         for x in 0..w {
             let i = y * w + x;
-            nodes.push(node_at(ORIGIN, f64::from(x) * spacing_m, f64::from(y) * spacing_m, Some(format!("N{i}")), 100));
+            nodes.push(node_at(
+                ORIGIN,
+                f64::from(x) * spacing_m,
+                f64::from(y) * spacing_m,
+                Some(format!("N{i}")),
+                100,
+            ));
             if x > 0 {
                 edges.push(edge(i - 1, i, spacing_m));
             }
@@ -72,7 +96,8 @@ pub fn grid_city_ron(w: u32, h: u32, spacing_m: f64) -> String {
         }
     }
     let file = map_file(nodes, edges, vec![depot_place(0)]);
-    ron::ser::to_string_pretty(&file, ron::ser::PrettyConfig::default().depth_limit(2)).expect("invariant: serializable")
+    ron::ser::to_string_pretty(&file, ron::ser::PrettyConfig::default().depth_limit(2))
+        .expect("invariant: serializable")
 }
 
 fn depot_place(node: u32) -> PlaceDef {
@@ -90,8 +115,11 @@ fn depot_place(node: u32) -> PlaceDef {
 
 /// A [`line_city`] as map-file text (for integration tests of the binary).
 pub fn line_city_ron(n: u32, spacing_m: f64) -> String {
-    let nodes = (0..n).map(|i| node_at(ORIGIN, f64::from(i) * spacing_m, 0.0, Some(format!("N{i}")), 100)).collect();
+    let nodes = (0..n)
+        .map(|i| node_at(ORIGIN, f64::from(i) * spacing_m, 0.0, Some(format!("N{i}")), 100))
+        .collect();
     let edges = (1..n).map(|i| edge(i - 1, i, spacing_m)).collect();
     let file = map_file(nodes, edges, vec![depot_place(0)]);
-    ron::ser::to_string_pretty(&file, ron::ser::PrettyConfig::default().depth_limit(2)).expect("invariant: serializable")
+    ron::ser::to_string_pretty(&file, ron::ser::PrettyConfig::default().depth_limit(2))
+        .expect("invariant: serializable")
 }

@@ -32,11 +32,17 @@ fn refused(text: &str, expect: &[&str]) -> String {
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let ctx = describe(&cmd, &out);
         assert_eq!(out.status.code(), Some(2), "{ctx}");
-        assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{ctx}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+            "{ctx}"
+        );
         for e in expect {
             assert!(stderr.contains(e), "expected {e:?} in stderr\n{ctx}");
         }
-        assert!(!dir.path().join("o").exists(), "nothing is written for a refused scenario");
+        assert!(
+            !dir.path().join("o").exists(),
+            "nothing is written for a refused scenario"
+        );
     }
     let out = tabletop(dir.path(), &["validate", "bad.ron"]);
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -62,7 +68,10 @@ fn ron_syntax_error() {
 
 #[test]
 fn unknown_field() {
-    refused(&edit("seed: 7,", "seed: 7,\n    sead: 8,"), &["bad.ron:8:5", "unknown field `sead`", "expected one of"]);
+    refused(
+        &edit("seed: 7,", "seed: 7,\n    sead: 8,"),
+        &["bad.ron:8:5", "unknown field `sead`", "expected one of"],
+    );
 }
 
 #[test]
@@ -72,43 +81,100 @@ fn missing_field() {
 
 #[test]
 fn wrong_type() {
-    refused(&edit("seed: 7,", "seed: \"seven\","), &["bad.ron:7:11", "seed", "expected"]);
+    refused(
+        &edit("seed: 7,", "seed: \"seven\","),
+        &["bad.ron:7:11", "seed", "expected"],
+    );
 }
 
 #[test]
 fn negative_quantity() {
-    refused(&edit("people: 100", "people: -100"), &["bad.ron:13:", "impacts[0].people"]);
+    refused(
+        &edit("people: 100", "people: -100"),
+        &["bad.ron:13:", "impacts[0].people"],
+    );
 }
 
 #[test]
 fn absurd_quantity() {
-    refused(&edit("people: 100", "people: 100000000"), &["bad.ron:13:53", "impacts[0].people", "absurd"]);
-    refused(&edit("capacity_kg: 5000", "capacity_kg: 500000"), &["bad.ron:12:50", "fleet[0].capacity_kg", "expected a positive number up to 49000"]);
-    refused(&edit("0.5)", "1.5)"), &["bad.ron:14:", "injects[0].action.1", "between 0 and 1"]);
+    refused(
+        &edit("people: 100", "people: 100000000"),
+        &["bad.ron:13:53", "impacts[0].people", "absurd"],
+    );
+    refused(
+        &edit("capacity_kg: 5000", "capacity_kg: 500000"),
+        &[
+            "bad.ron:12:50",
+            "fleet[0].capacity_kg",
+            "expected a positive number up to 49000",
+        ],
+    );
+    refused(
+        &edit("0.5)", "1.5)"),
+        &["bad.ron:14:", "injects[0].action.1", "between 0 and 1"],
+    );
 }
 
 #[test]
 fn unknown_place_node_zone_and_road() {
-    let s = refused(&edit("place: \"Depot\"", "place: \"Depto\""), &["bad.ron:9:26", "depots[0].place", "\"Depto\" is not a place on the map", "hint: did you mean \"Depot\"?"]);
+    let s = refused(
+        &edit("place: \"Depot\"", "place: \"Depto\""),
+        &[
+            "bad.ron:9:26",
+            "depots[0].place",
+            "\"Depto\" is not a place on the map",
+            "hint: did you mean \"Depot\"?",
+        ],
+    );
     assert!(s.contains("hint"));
-    refused(&edit("Node(\"N10\")", "Node(\"N99\")"), &["bad.ron:13:", "impacts[0].area.0", "\"N99\" is not a node"]);
-    refused(&edit("Node(\"N10\")", "Zone(\"Atlantis\")"), &["impacts[0].area.0", "\"Atlantis\" is not a zone"]);
-    refused(&edit("Road(\"X001\")", "Road(\"G999\")"), &["injects[0].action.0.0", "no road named \"G999\"", "named roads: X001"]);
+    refused(
+        &edit("Node(\"N10\")", "Node(\"N99\")"),
+        &["bad.ron:13:", "impacts[0].area.0", "\"N99\" is not a node"],
+    );
+    refused(
+        &edit("Node(\"N10\")", "Zone(\"Atlantis\")"),
+        &["impacts[0].area.0", "\"Atlantis\" is not a zone"],
+    );
+    refused(
+        &edit("Road(\"X001\")", "Road(\"G999\")"),
+        &["injects[0].action.0.0", "no road named \"G999\"", "named roads: X001"],
+    );
 }
 
 #[test]
 fn times_outside_the_run_and_bad_times() {
-    refused(&edit("at: \"1h\"", "at: \"13h\""), &["bad.ron:14:29", "injects[0].at", "outside the run"]);
-    refused(&edit("at: \"1h\"", "at: \"2026-07-19 08:00\""), &["injects[0].at", "22.0 h before"]);
-    refused(&edit("at: \"1h\"", "at: \"soon\""), &["injects[0].at", "expected a time"]);
-    refused(&edit("duration: \"12h\"", "duration: \"12 hours\""), &["bad.ron:6:15", "duration", "expected a duration like"]);
-    refused(&edit("activation: \"2h\"", "activation: \"20h\""), &["depots[1].tier.activation", "outside the run"]);
+    refused(
+        &edit("at: \"1h\"", "at: \"13h\""),
+        &["bad.ron:14:29", "injects[0].at", "outside the run"],
+    );
+    refused(
+        &edit("at: \"1h\"", "at: \"2026-07-19 08:00\""),
+        &["injects[0].at", "22.0 h before"],
+    );
+    refused(
+        &edit("at: \"1h\"", "at: \"soon\""),
+        &["injects[0].at", "expected a time"],
+    );
+    refused(
+        &edit("duration: \"12h\"", "duration: \"12 hours\""),
+        &["bad.ron:6:15", "duration", "expected a duration like"],
+    );
+    refused(
+        &edit("activation: \"2h\"", "activation: \"20h\""),
+        &["depots[1].tier.activation", "outside the run"],
+    );
 }
 
 #[test]
 fn duplicate_ids() {
-    refused(&edit("(id: \"shop\"", "(id: \"d\""), &["bad.ron:10:14", "depots[1].id", "duplicate depot id \"d\""]);
-    let two = edit("injects: [(id: \"a\"", "injects: [(id: \"a\", at: \"2h\", action: Note), (id: \"a\"");
+    refused(
+        &edit("(id: \"shop\"", "(id: \"d\""),
+        &["bad.ron:10:14", "depots[1].id", "duplicate depot id \"d\""],
+    );
+    let two = edit(
+        "injects: [(id: \"a\"",
+        "injects: [(id: \"a\", at: \"2h\", action: Note), (id: \"a\"",
+    );
     refused(&two, &["injects[1].id", "duplicate inject id \"a\""]);
 }
 
@@ -140,7 +206,10 @@ fn layout_errors_point_into_the_layout_file() {
     )
     .unwrap();
     let (_, err) = expect_status(dir.path(), &["validate", "good.ron", "--layout", "off.ron"], 2);
-    assert!(err.contains("off.ron:4:23: depots[0].at:") && err.contains("off the map"), "{err}");
+    assert!(
+        err.contains("off.ron:4:23: depots[0].at:") && err.contains("off the map"),
+        "{err}"
+    );
     assert!(err.contains("lat and lon are not swapped"), "{err}");
     // A layout without the scenario's fleet depot.
     std::fs::write(
@@ -149,7 +218,10 @@ fn layout_errors_point_into_the_layout_file() {
     )
     .unwrap();
     let (_, err) = expect_status(dir.path(), &["run", "good.ron", "--layout", "other.ron"], 2);
-    assert!(err.contains("good.ron:12:") && err.contains("fleet[0].depot: no depot with id \"d\""), "{err}");
+    assert!(
+        err.contains("good.ron:12:") && err.contains("fleet[0].depot: no depot with id \"d\""),
+        "{err}"
+    );
     assert!(err.contains("give the layout a `fleet`"), "{err}");
     // A good layout runs.
     std::fs::write(
@@ -157,7 +229,11 @@ fn layout_errors_point_into_the_layout_file() {
         "Layout(name: \"ok\", depots: [(id: \"d\", place: \"Depot\", tier: Government, stock: (initial: 5))])\n",
     )
     .unwrap();
-    expect_status(dir.path(), &["run", "good.ron", "--layout", "ok.ron", "--out", "o", "--quiet"], 0);
+    expect_status(
+        dir.path(),
+        &["run", "good.ron", "--layout", "ok.ron", "--out", "o", "--quiet"],
+        0,
+    );
     let report = std::fs::read_to_string(dir.path().join("o/report.json")).unwrap();
     assert!(report.contains("\"layout\": \"ok\""));
 }
@@ -171,13 +247,26 @@ fn failed_run_keeps_earlier_results() {
     std::fs::write(dir.path().join("good.ron"), GOOD.replace("seed: 7,", "seed: 7")).unwrap();
     expect_status(dir.path(), &["run", "good.ron", "--out", "o"], 2);
     assert_eq!(std::fs::read(dir.path().join("o/report.json")).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("o")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("o"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
     assert!(leftovers.is_empty());
 }
 
 #[test]
 fn garbage_files_never_panic() {
-    for text in ["", "(", "Scenario(", "\u{feff}Scenario()", "[1, 2, 3]", "Scenario(name: \"x\", map: \"line.ron\", start: 5)", "/* unclosed", "\"unterminated"] {
+    for text in [
+        "",
+        "(",
+        "Scenario(",
+        "\u{feff}Scenario()",
+        "[1, 2, 3]",
+        "Scenario(name: \"x\", map: \"line.ron\", start: 5)",
+        "/* unclosed",
+        "\"unterminated",
+    ] {
         let dir = line_map_dir();
         std::fs::write(dir.path().join("g.ron"), text).unwrap();
         let out = tabletop(dir.path(), &["validate", "g.ron"]);

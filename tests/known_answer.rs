@@ -160,7 +160,10 @@ fn conservation_and_no_one_served_twice() {
     }
     assert!(delivered <= issued, "delivered {delivered} > issued {issued}");
     for (g, (people, ini, bas)) in per_group {
-        assert!(ini <= people && bas <= people, "group {g}: {people} people got {ini} kits and {bas} sets");
+        assert!(
+            ini <= people && bas <= people,
+            "group {g}: {people} people got {ini} kits and {bas} sets"
+        );
     }
     let unmet = r["score"]["unmet_people_at_end"].as_u64().unwrap();
     assert!(unmet > 0, "stock is scarce: someone must go without");
@@ -194,12 +197,19 @@ fn a_truck_reroutes_around_a_closure_ahead() {
     // 2 km (N0→N2) + 1 (up) + 2 (top) + 1 (down) = 6 km = 540 s.
     // Relief: 1 440 + 540 + 2 280 = 4 260 s = 1.183 h.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("grid.ron"), tabletop::testkit::grid_city_ron(5, 2, 1000.0)).unwrap();
+    std::fs::write(
+        dir.path().join("grid.ron"),
+        tabletop::testkit::grid_city_ron(5, 2, 1000.0),
+    )
+    .unwrap();
     let scenario = ONE_TRUCK
         .replace("line.ron", "grid.ron")
         .replace("duration: \"12h\",", "duration: \"12h\",\n    step: \"30s\",")
         .replace("Node(\"N10\")", "Node(\"N4\")")
-        .replace("impacts:", "injects: [(at: \"26m\", action: CloseRoads(Edge(\"N3\", \"N4\")))],\n    impacts:");
+        .replace(
+            "impacts:",
+            "injects: [(at: \"26m\", action: CloseRoads(Edge(\"N3\", \"N4\")))],\n    impacts:",
+        );
     let r = run_in(dir.path(), &scenario, "reroute.ron");
     assert_eq!(r["score"]["initial_relief_hours"]["max"], 1.183, "{r:#}");
     let journal = std::fs::read_to_string(dir.path().join("out-reroute.ron/journal.jsonl")).unwrap();

@@ -198,54 +198,71 @@ impl CityMap {
     /// # Errors
     /// [`Error::Input`] listing every inconsistency.
     pub fn from_file(file: MapFile, path: &Path, text: &str) -> Result<CityMap, Error> {
-        let index = SourceIndex::build(text);
-        let mut problems = Vec::new();
-        let mut bad = |field: String, message: String| {
-            problems.push(Diagnostic::new(path, index.locate(&field), field, message));
-        };
+        // (field, message); positions are looked up only if something is wrong.
+        let mut found: Vec<(String, String)> = Vec::new();
+        let mut bad = |field: String, message: String| found.push((field, message));
         let n_nodes = file.nodes.len() as u32;
         let n_zones = file.zones.len();
         for (i, n) in file.nodes.iter().enumerate() {
             if usize::from(n.zone) >= n_zones {
-                bad(format!("nodes[{i}].zone"), format!("zone index {} out of range (the map has {n_zones} zones)", n.zone));
+                bad(
+                    format!("nodes[{i}].zone"),
+                    format!("zone index {} out of range (the map has {n_zones} zones)", n.zone),
+                );
             }
             if !(n.lat.is_finite() && n.lon.is_finite() && n.lat.abs() <= 90.0 && n.lon.abs() <= 180.0) {
-                bad(format!("nodes[{i}]"), "expected a WGS84 position (lat within ±90, lon within ±180)".into());
+                bad(
+                    format!("nodes[{i}]"),
+                    "expected a WGS84 position (lat within ±90, lon within ±180)".into(),
+                );
             }
         }
         for (i, z) in file.zones.iter().enumerate() {
             if z.seat_node >= n_nodes {
-                bad(format!("zones[{i}].seat_node"), format!("node index {} out of range ({n_nodes} nodes)", z.seat_node));
+                bad(
+                    format!("zones[{i}].seat_node"),
+                    format!("node index {} out of range ({n_nodes} nodes)", z.seat_node),
+                );
             }
         }
         for (i, e) in file.edges.iter().enumerate() {
             if e.a >= n_nodes || e.b >= n_nodes || e.a == e.b {
-                bad(format!("edges[{i}]"), format!("expected two different node indices below {n_nodes}, found {} and {}", e.a, e.b));
+                bad(
+                    format!("edges[{i}]"),
+                    format!(
+                        "expected two different node indices below {n_nodes}, found {} and {}",
+                        e.a, e.b
+                    ),
+                );
             }
             if !(e.length_m.is_finite() && e.length_m > 0.0) {
-                bad(format!("edges[{i}].length_m"), format!("expected a positive length, found {}", e.length_m));
+                bad(
+                    format!("edges[{i}].length_m"),
+                    format!("expected a positive length, found {}", e.length_m),
+                );
             }
             if !(e.speed_kmh.is_finite() && e.speed_kmh > 0.0 && e.speed_kmh <= 150.0) {
-                bad(format!("edges[{i}].speed_kmh"), format!("expected a speed in (0, 150] km/h, found {}", e.speed_kmh));
+                bad(
+                    format!("edges[{i}].speed_kmh"),
+                    format!("expected a speed in (0, 150] km/h, found {}", e.speed_kmh),
+                );
             }
         }
         for (i, p) in file.places.iter().enumerate() {
             if p.node >= n_nodes {
-                bad(format!("places[{i}].node"), format!("node index {} out of range ({n_nodes} nodes)", p.node));
+                bad(
+                    format!("places[{i}].node"),
+                    format!("node index {} out of range ({n_nodes} nodes)", p.node),
+                );
             }
         }
         let mut names = BTreeMap::new();
         {
             let mut add = |name: &str, what: NameRef, field: String| {
-                if let Some(prev) = names.insert(name.to_string(), what) {
-                    if prev != what {
-                        problems.push(Diagnostic::new(
-                            path,
-                            index.locate(&field),
-                            field,
-                            format!("the name \"{name}\" is used twice"),
-                        ));
-                    }
+                if let Some(prev) = names.insert(name.to_string(), what)
+                    && prev != what
+                {
+                    found.push((field, format!("the name \"{name}\" is used twice")));
                 }
             };
             for (i, z) in file.zones.iter().enumerate() {
@@ -262,7 +279,12 @@ impl CityMap {
                 }
             }
         }
-        if !problems.is_empty() {
+        if !found.is_empty() {
+            let index = SourceIndex::build(text);
+            let problems = found
+                .into_iter()
+                .map(|(field, message)| Diagnostic::new(path, index.locate(&field), field, message))
+                .collect();
             return Err(Error::Input(problems));
         }
 
@@ -272,8 +294,14 @@ impl CityMap {
             .iter()
             .map(|n| projection.to_xy(LatLon { lat: n.lat, lon: n.lon }))
             .collect();
-        let mut lo = Xy { x: f64::INFINITY, y: f64::INFINITY };
-        let mut hi = Xy { x: f64::NEG_INFINITY, y: f64::NEG_INFINITY };
+        let mut lo = Xy {
+            x: f64::INFINITY,
+            y: f64::INFINITY,
+        };
+        let mut hi = Xy {
+            x: f64::NEG_INFINITY,
+            y: f64::NEG_INFINITY,
+        };
         for p in &node_xy {
             lo.x = lo.x.min(p.x);
             lo.y = lo.y.min(p.y);
@@ -299,9 +327,17 @@ impl CityMap {
             })
             .collect();
         for (id, s) in segments.iter().enumerate() {
-            graph.add_edge(NodeIndex::new(s.a as usize), NodeIndex::new(s.b as usize), id as SegmentId);
+            graph.add_edge(
+                NodeIndex::new(s.a as usize),
+                NodeIndex::new(s.b as usize),
+                id as SegmentId,
+            );
             if !s.oneway {
-                graph.add_edge(NodeIndex::new(s.b as usize), NodeIndex::new(s.a as usize), id as SegmentId);
+                graph.add_edge(
+                    NodeIndex::new(s.b as usize),
+                    NodeIndex::new(s.a as usize),
+                    id as SegmentId,
+                );
             }
         }
         let zones = file
@@ -464,12 +500,23 @@ mod tests {
 
     #[test]
     fn projection_round_trips_and_measures_a_degree() {
-        let p = Projection::new(LatLon { lat: 36.84, lon: 115.71 });
-        let q = LatLon { lat: 36.94, lon: 115.81 };
+        let p = Projection::new(LatLon {
+            lat: 36.84,
+            lon: 115.71,
+        });
+        let q = LatLon {
+            lat: 36.94,
+            lon: 115.81,
+        };
         let back = p.to_latlon(p.to_xy(q));
         assert!((back.lat - q.lat).abs() < 1e-9 && (back.lon - q.lon).abs() < 1e-9);
         // 0.1° of latitude ≈ 11.12 km.
-        let d = p.to_xy(LatLon { lat: 36.94, lon: 115.71 }).y;
+        let d = p
+            .to_xy(LatLon {
+                lat: 36.94,
+                lon: 115.71,
+            })
+            .y;
         assert!((d - 11_119.5).abs() < 5.0, "{d}");
     }
 }

@@ -129,7 +129,9 @@ fn activate_impacts(
     if !pending.0.iter().any(|i| i.at <= clock.now) {
         return;
     }
-    let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut pending.0).into_iter().partition(|i| i.at <= clock.now);
+    let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut pending.0)
+        .into_iter()
+        .partition(|i| i.at <= clock.now);
     pending.0 = later;
     let share = spec.0.households_share;
     for imp in due {
@@ -148,7 +150,13 @@ fn activate_impacts(
                 relief.initial_done = household;
                 relief.initial.push((imp.at, household));
             }
-            let group = AffectedGroup { id, node, zone, people, affected_at: imp.at };
+            let group = AffectedGroup {
+                id,
+                node,
+                zone,
+                people,
+                affected_at: imp.at,
+            };
             let e = commands.spawn((group, relief)).id();
             index.0.push(e);
             events.write(SimEvent::Affected {

@@ -12,7 +12,10 @@ use super::RunResult;
 
 /// Escape text for HTML.
 pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 const STATUS_COLOURS: [(&str, &str); 4] = [
@@ -37,14 +40,28 @@ pub fn map_svg(r: &RunResult, width: f64) -> String {
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" height="{height:.0}" role="img" aria-label="map"><rect width="100%" height="100%" fill="#f7f7f2"/>"##
     );
     for (_, _, line) in &city.waterways {
-        let pts: Vec<String> = line.iter().map(|p| { let (x, y) = px(*p); format!("{x:.1},{y:.1}") }).collect();
-        let _ = write!(s, r##"<polyline points="{}" fill="none" stroke="#74add1" stroke-width="3" stroke-linejoin="round"/>"##, pts.join(" "));
+        let pts: Vec<String> = line
+            .iter()
+            .map(|p| {
+                let (x, y) = px(*p);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        let _ = write!(
+            s,
+            r##"<polyline points="{}" fill="none" stroke="#74add1" stroke-width="3" stroke-linejoin="round"/>"##,
+            pts.join(" ")
+        );
     }
     let classes: [(&[RoadClass], &str, f64); 4] = [
         (&[RoadClass::Village], "#c8c8c0", 0.6),
         (&[RoadClass::UrbanBranch], "#b0b0a8", 0.6),
         (&[RoadClass::County, RoadClass::UrbanArterial], "#8c8c84", 1.1),
-        (&[RoadClass::Provincial, RoadClass::National, RoadClass::Expressway], "#d95f0e", 1.8),
+        (
+            &[RoadClass::Provincial, RoadClass::National, RoadClass::Expressway],
+            "#d95f0e",
+            1.8,
+        ),
     ];
     for (cls, colour, w) in classes {
         let mut d = String::new();
@@ -63,7 +80,10 @@ pub fn map_svg(r: &RunResult, width: f64) -> String {
             let (x2, y2) = px(city.node_xy[seg.b as usize]);
             let _ = write!(d, "M{x1:.1} {y1:.1}L{x2:.1} {y2:.1}");
         }
-        let _ = write!(s, r##"<path d="{d}" stroke="#000" stroke-width="2.5" stroke-dasharray="4 2" fill="none"><title>closed at end of run</title></path>"##);
+        let _ = write!(
+            s,
+            r##"<path d="{d}" stroke="#000" stroke-width="2.5" stroke-dasharray="4 2" fill="none"><title>closed at end of run</title></path>"##
+        );
     }
     for z in &city.zones {
         let (x, y) = px(z.seat);
@@ -119,7 +139,12 @@ pub fn map_svg(r: &RunResult, width: f64) -> String {
     }
     for p in city.places.iter().filter(|p| p.kind == PlaceKind::Shelter) {
         let (x, y) = px(p.xy);
-        let _ = write!(s, r##"<path d="M{x:.1} {:.1}l3 5h-6z" fill="#6a51a3"><title>{} (shelter)</title></path>"##, y - 3.0, esc(&p.name_zh));
+        let _ = write!(
+            s,
+            r##"<path d="M{x:.1} {:.1}l3 5h-6z" fill="#6a51a3"><title>{} (shelter)</title></path>"##,
+            y - 3.0,
+            esc(&p.name_zh)
+        );
     }
     // Scale bar: 5 km.
     let bar = 5000.0 * scale;
@@ -137,7 +162,9 @@ pub fn coverage_svg(r: &RunResult) -> String {
     let max_h = r.report.duration_h.max(1.0);
     let x = |hour: f64| ml + hour / max_h * (w - ml - mr);
     let y = |share: f64| mt + (1.0 - share) * (h - mt - mb);
-    let mut s = format!(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="coverage over time">"#);
+    let mut s = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="coverage over time">"#
+    );
     for i in 0..=4 {
         let share = f64::from(i) / 4.0;
         let _ = write!(
@@ -154,12 +181,22 @@ pub fn coverage_svg(r: &RunResult) -> String {
     let mut tick = 0.0;
     let every = if max_h > 48.0 { 12.0 } else { 6.0 };
     while tick <= max_h + 1e-9 {
-        let _ = write!(s, r#"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle">{tick} h</text>"#, x(tick), h - mb + 16.0);
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle">{tick} h</text>"#,
+            x(tick),
+            h - mb + 16.0
+        );
         tick += every;
     }
-    for (target, label) in [(r.report.targets.initial_relief_h, "12 h target"), (r.report.targets.basic_relief_h, "24 h target")] {
+    for (target, label) in [
+        (r.report.targets.initial_relief_h, "12 h target"),
+        (r.report.targets.basic_relief_h, "24 h target"),
+    ] {
         if target <= max_h {
-            let label = label.replace("12", &format!("{target}")).replace("24", &format!("{target}"));
+            let label = label
+                .replace("12", &format!("{target}"))
+                .replace("24", &format!("{target}"));
             let _ = write!(
                 s,
                 r##"<line x1="{0:.1}" x2="{0:.1}" y1="{mt}" y2="{1}" stroke="#333" stroke-dasharray="5 3"/><text x="{2:.1}" y="{3}" font-size="11">{label}</text>"##,
@@ -173,13 +210,25 @@ pub fn coverage_svg(r: &RunResult) -> String {
     for (pick, colour, name) in [(0usize, "#fdae61", "initial relief"), (1, "#1a9850", "basic relief")] {
         let pts: Vec<String> = std::iter::once((0.0, 0.0))
             .chain(r.timeline.iter().map(|row| {
-                let served = if pick == 0 { row.served_initial } else { row.served_basic };
-                let share = if row.affected == 0 { 0.0 } else { served as f64 / row.affected as f64 };
+                let served = if pick == 0 {
+                    row.served_initial
+                } else {
+                    row.served_basic
+                };
+                let share = if row.affected == 0 {
+                    0.0
+                } else {
+                    served as f64 / row.affected as f64
+                };
                 (row.hour, share)
             }))
             .map(|(hh, sh)| format!("{:.1},{:.1}", x(hh), y(sh)))
             .collect();
-        let _ = write!(s, r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"><title>{name}</title></polyline>"#, pts.join(" "));
+        let _ = write!(
+            s,
+            r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"><title>{name}</title></polyline>"#,
+            pts.join(" ")
+        );
     }
     let _ = write!(
         s,
@@ -215,9 +264,17 @@ pub fn render(r: &RunResult) -> String {
             esc(&z.name_zh),
             esc(&z.name),
             z.affected_people,
-            if z.initial_relief_within_target >= 0.999_5 { "ok" } else { "bad" },
+            if z.initial_relief_within_target >= 0.999_5 {
+                "ok"
+            } else {
+                "bad"
+            },
             pct(z.initial_relief_within_target),
-            if z.basic_relief_within_target >= 0.999_5 { "ok" } else { "bad" },
+            if z.basic_relief_within_target >= 0.999_5 {
+                "ok"
+            } else {
+                "bad"
+            },
             pct(z.basic_relief_within_target),
             hours_cell(&z.initial_relief_hours),
             hours_cell(&z.basic_relief_hours),
@@ -280,7 +337,11 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
 <p class="note">{prov}</p>
 </body></html>
 "#,
-        title = esc(&format!("{}{}", rep.scenario, rep.scenario_zh.as_ref().map(|z| format!(" · {z}")).unwrap_or_default())),
+        title = esc(&format!(
+            "{}{}",
+            rep.scenario,
+            rep.scenario_zh.as_ref().map(|z| format!(" · {z}")).unwrap_or_default()
+        )),
         desc = esc(&r.spec.description),
         map = esc(&rep.map),
         seed = rep.seed,
@@ -288,14 +349,26 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
         dur = rep.duration_h,
         step = rep.step_s,
         policy = rep.dispatch_policy,
-        layout = rep.layout.as_ref().map(|l| format!(" · layout {}", esc(l))).unwrap_or_default(),
+        layout = rep
+            .layout
+            .as_ref()
+            .map(|l| format!(" · layout {}", esc(l)))
+            .unwrap_or_default(),
         affected = sc.affected_people,
         ti = rep.targets.initial_relief_h,
         tb = rep.targets.basic_relief_h,
         pi = pct(sc.initial_relief_within_target),
         pb = pct(sc.basic_relief_within_target),
-        ci = if sc.initial_relief_within_target >= 0.999_5 { "ok" } else { "bad" },
-        cb = if sc.basic_relief_within_target >= 0.999_5 { "ok" } else { "bad" },
+        ci = if sc.initial_relief_within_target >= 0.999_5 {
+            "ok"
+        } else {
+            "bad"
+        },
+        cb = if sc.basic_relief_within_target >= 0.999_5 {
+            "ok"
+        } else {
+            "bad"
+        },
         cu = if sc.unmet_people_at_end == 0 { "ok" } else { "bad" },
         hi = hours_cell(&sc.initial_relief_hours),
         hb = hours_cell(&sc.basic_relief_hours),

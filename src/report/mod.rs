@@ -220,7 +220,8 @@ pub struct RunResult {
 
 fn samples(g: &AffectedGroup, log: &[(crate::scenario::time::SimTime, u32)]) -> impl Iterator<Item = (f64, u32)> {
     let at = g.affected_at;
-    log.iter().map(move |(t, n)| ((t.secs() - at.secs()) as f64 / 3600.0, *n))
+    log.iter()
+        .map(move |(t, n)| ((t.secs() - at.secs()) as f64 / 3600.0, *n))
 }
 
 #[derive(Default)]
@@ -249,7 +250,12 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
     let mut all = Acc::default();
     let mut zones: BTreeMap<u16, Acc> = BTreeMap::new();
     let mut household = 0u64;
-    let mut unreachable = Unreachable { groups: 0, people: 0, people_hours: 0.0, max_hours: 0.0 };
+    let mut unreachable = Unreachable {
+        groups: 0,
+        people: 0,
+        people_hours: 0.0,
+        max_hours: 0.0,
+    };
     let mut groups = Vec::with_capacity(rows.len());
     for (g, r) in &rows {
         let z = zones.entry(g.zone).or_default();
@@ -267,7 +273,13 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
             unreachable.max_hours = unreachable.max_hours.max(h);
         }
         let done = |log: &[(crate::scenario::time::SimTime, u32)], n: u32| {
-            (n == g.people).then(|| log.iter().map(|(t, _)| t.hours() - g.affected_at.hours()).fold(0.0, f64::max)).map(round3)
+            (n == g.people)
+                .then(|| {
+                    log.iter()
+                        .map(|(t, _)| t.hours() - g.affected_at.hours())
+                        .fold(0.0, f64::max)
+                })
+                .map(round3)
         };
         groups.push(GroupOut {
             id: g.id.0,
@@ -340,8 +352,15 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
     });
     let mut tiers: Vec<TierOut> = Vec::new();
     for tier in ["government", "enterprise", "commercial", "community", "household"] {
-        let (i, b) = out_res.iter().filter(|r| r.tier == tier).fold((0, 0), |a, r| (a.0 + r.initial_issued, a.1 + r.basic_issued));
-        tiers.push(TierOut { tier: tier.into(), initial: i, basic: b });
+        let (i, b) = out_res
+            .iter()
+            .filter(|r| r.tier == tier)
+            .fold((0, 0), |a, r| (a.0 + r.initial_issued, a.1 + r.basic_issued));
+        tiers.push(TierOut {
+            tier: tier.into(),
+            initial: i,
+            basic: b,
+        });
     }
 
     let mut tq = world.query::<&TruckState>();
@@ -357,7 +376,11 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
         trucks: trucks.len() as u64,
         deliveries,
         km_driven: round3(trucks.iter().map(|t| t.driven_m).sum::<f64>() / 1000.0),
-        utilisation: if trucks.is_empty() { 0.0 } else { round6(trucks.iter().map(|t| t.busy_s).sum::<f64>() / (run_s * trucks.len() as f64)) },
+        utilisation: if trucks.is_empty() {
+            0.0
+        } else {
+            round6(trucks.iter().map(|t| t.busy_s).sum::<f64>() / (run_s * trucks.len() as f64))
+        },
         route_trees_computed: world.resource::<RouteCache>().computed,
     };
     let report = Report {
@@ -373,7 +396,10 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
         duration_h: spec.end.hours(),
         step_s: spec.step.secs(),
         dispatch_policy: world.resource::<Policy>().0.name().to_string(),
-        targets: TargetsOut { initial_relief_h: spec.targets.initial_relief_h, basic_relief_h: spec.targets.basic_relief_h },
+        targets: TargetsOut {
+            initial_relief_h: spec.targets.initial_relief_h,
+            basic_relief_h: spec.targets.basic_relief_h,
+        },
         score,
         zones,
         reserves: out_res,
@@ -413,7 +439,10 @@ impl RunResult {
     pub fn timeline_csv(&self) -> String {
         let mut s = String::from("hour,affected,served_initial,served_basic,trucks_busy\n");
         for r in &self.timeline {
-            s.push_str(&format!("{},{},{},{},{}\n", r.hour, r.affected, r.served_initial, r.served_basic, r.trucks_busy));
+            s.push_str(&format!(
+                "{},{},{},{},{}\n",
+                r.hour, r.affected, r.served_initial, r.served_basic, r.trucks_busy
+            ));
         }
         s
     }
@@ -438,7 +467,11 @@ impl RunResult {
             format!("p50 {}, p90 {}, max {}", f(h.p50), f(h.p90), f(h.max))
         };
         let mut out = String::new();
-        out.push_str(&format!("{}{}\n", r.scenario, r.scenario_zh.as_ref().map(|z| format!(" ({z})")).unwrap_or_default()));
+        out.push_str(&format!(
+            "{}{}\n",
+            r.scenario,
+            r.scenario_zh.as_ref().map(|z| format!(" ({z})")).unwrap_or_default()
+        ));
         out.push_str(&format!(
             "  map {} · seed {} · {} h from {} · policy {}{}\n",
             r.map,
@@ -448,7 +481,10 @@ impl RunResult {
             r.dispatch_policy,
             r.layout.as_ref().map(|l| format!(" · layout {l}")).unwrap_or_default()
         ));
-        out.push_str(&format!("  affected: {} people ({} covered by household reserves)\n", s.affected_people, s.household_covered));
+        out.push_str(&format!(
+            "  affected: {} people ({} covered by household reserves)\n",
+            s.affected_people, s.household_covered
+        ));
         out.push_str(&format!(
             "  initial relief within {} h: {}   ({})\n",
             r.targets.initial_relief_h,
@@ -475,7 +511,10 @@ impl RunResult {
         slow.sort_by(|a, b| {
             a.basic_relief_within_target
                 .total_cmp(&b.basic_relief_within_target)
-                .then(a.initial_relief_within_target.total_cmp(&b.initial_relief_within_target))
+                .then(
+                    a.initial_relief_within_target
+                        .total_cmp(&b.initial_relief_within_target),
+                )
         });
         if !slow.is_empty() {
             out.push_str("  slowest zones (share within 12 h / 24 h, p90 to basic relief):\n");
@@ -486,7 +525,9 @@ impl RunResult {
                     z.affected_people,
                     pct(z.initial_relief_within_target),
                     pct(z.basic_relief_within_target),
-                    z.basic_relief_hours.p90.map_or("never".to_string(), |v| format!("{v:.1} h"))
+                    z.basic_relief_hours
+                        .p90
+                        .map_or("never".to_string(), |v| format!("{v:.1} h"))
                 ));
             }
         }
@@ -507,19 +548,34 @@ impl RunResult {
 /// # Errors
 /// [`Error::Write`]; temporary files are removed and existing files are untouched.
 pub fn write_atomically(dir: &Path, files: &[(&str, String)]) -> Result<(), Error> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
     let result = (|| {
         for (name, content) in files {
             let dest = dir.join(name);
             let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
             temps.push((tmp.clone(), dest));
-            let mut f = std::fs::File::create(&tmp).map_err(|source| Error::Write { path: tmp.clone(), source })?;
-            f.write_all(content.as_bytes()).map_err(|source| Error::Write { path: tmp.clone(), source })?;
-            f.sync_all().map_err(|source| Error::Write { path: tmp.clone(), source })?;
+            let mut f = std::fs::File::create(&tmp).map_err(|source| Error::Write {
+                path: tmp.clone(),
+                source,
+            })?;
+            f.write_all(content.as_bytes()).map_err(|source| Error::Write {
+                path: tmp.clone(),
+                source,
+            })?;
+            f.sync_all().map_err(|source| Error::Write {
+                path: tmp.clone(),
+                source,
+            })?;
         }
         for (tmp, dest) in &temps {
-            std::fs::rename(tmp, dest).map_err(|source| Error::Write { path: dest.clone(), source })?;
+            std::fs::rename(tmp, dest).map_err(|source| Error::Write {
+                path: dest.clone(),
+                source,
+            })?;
         }
         Ok(())
     })();

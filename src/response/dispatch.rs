@@ -170,7 +170,14 @@ fn serve_in_order(view: &DispatchView, order: &[usize]) -> Vec<Assignment> {
             avail[j].basic -= load.basic;
             open.initial -= load.initial;
             open.basic -= load.basic;
-            out.push(Assignment { truck: t.id, depot: view.depots[j].depot, group: d.group, node: d.node, load, eta_s: eta });
+            out.push(Assignment {
+                truck: t.id,
+                depot: view.depots[j].depot,
+                group: d.group,
+                node: d.node,
+                load,
+                eta_s: eta,
+            });
         }
         if used.iter().all(|u| *u) {
             break;
@@ -180,7 +187,10 @@ fn serve_in_order(view: &DispatchView, order: &[usize]) -> Vec<Assignment> {
 }
 
 fn min2(a: Items2, b: Items2) -> Items2 {
-    Items2 { initial: a.initial.min(b.initial), basic: a.basic.min(b.basic) }
+    Items2 {
+        initial: a.initial.min(b.initial),
+        basic: a.basic.min(b.basic),
+    }
 }
 
 /// Earliest deadline first (the default).
@@ -218,11 +228,19 @@ impl DispatchPolicy for NearestFirst {
         let reach = |d: &Demand| -> f64 {
             view.depots
                 .iter()
-                .flat_map(|dep| speeds.iter().filter_map(move |&s| view.travel.from_depot(dep.depot, d.node, s)))
+                .flat_map(|dep| {
+                    speeds
+                        .iter()
+                        .filter_map(move |&s| view.travel.from_depot(dep.depot, d.node, s))
+                })
                 .fold(f64::INFINITY, f64::min)
         };
-        let mut keyed: Vec<(f64, GroupId, usize)> =
-            view.demands.iter().enumerate().map(|(i, d)| (reach(d), d.group, i)).collect();
+        let mut keyed: Vec<(f64, GroupId, usize)> = view
+            .demands
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (reach(d), d.group, i))
+            .collect();
         keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let order: Vec<usize> = keyed.into_iter().map(|k| k.2).collect();
         serve_in_order(view, &order)
@@ -241,15 +259,44 @@ mod tests {
         let roads = RoadState::all_open(city.segments.len());
         let mut travel = TravelTimes::default();
         for (d, node) in [(0usize, 0u32), (1, 10)] {
-            travel.from_depot.insert((d, 60f64.to_bits()), Arc::new(shortest_tree(&city, &roads, node, TreeDir::From, 60.0, None)));
+            travel.from_depot.insert(
+                (d, 60f64.to_bits()),
+                Arc::new(shortest_tree(&city, &roads, node, TreeDir::From, 60.0, None)),
+            );
         }
         let depots = vec![
-            DepotOffer { depot: 0, node: 0, available: Items2 { initial: 1000, basic: 1000 } },
-            DepotOffer { depot: 1, node: 10, available: Items2 { initial: 1000, basic: 1000 } },
+            DepotOffer {
+                depot: 0,
+                node: 0,
+                available: Items2 {
+                    initial: 1000,
+                    basic: 1000,
+                },
+            },
+            DepotOffer {
+                depot: 1,
+                node: 10,
+                available: Items2 {
+                    initial: 1000,
+                    basic: 1000,
+                },
+            },
         ];
         let trucks = vec![
-            IdleTruck { id: TruckId(0), at: 0, capacity_kg: 5000.0, capacity_m3: 20.0, speed_kmh: 60.0 },
-            IdleTruck { id: TruckId(1), at: 1, capacity_kg: 5000.0, capacity_m3: 20.0, speed_kmh: 60.0 },
+            IdleTruck {
+                id: TruckId(0),
+                at: 0,
+                capacity_kg: 5000.0,
+                capacity_m3: 20.0,
+                speed_kmh: 60.0,
+            },
+            IdleTruck {
+                id: TruckId(1),
+                at: 1,
+                capacity_kg: 5000.0,
+                capacity_m3: 20.0,
+                speed_kmh: 60.0,
+            },
         ];
         (travel, depots, trucks)
     }
@@ -258,15 +305,40 @@ mod tests {
     fn edf_serves_the_nearest_deadline_from_the_closest_depot() {
         let (travel, depots, trucks) = view_fixture();
         let demands = vec![
-            Demand { group: GroupId(0), node: 2, open: Items2 { initial: 100, basic: 0 }, deadline: SimTime(40_000) },
-            Demand { group: GroupId(1), node: 9, open: Items2 { initial: 100, basic: 0 }, deadline: SimTime(10_000) },
+            Demand {
+                group: GroupId(0),
+                node: 2,
+                open: Items2 { initial: 100, basic: 0 },
+                deadline: SimTime(40_000),
+            },
+            Demand {
+                group: GroupId(1),
+                node: 9,
+                open: Items2 { initial: 100, basic: 0 },
+                deadline: SimTime(10_000),
+            },
         ];
         let (items, handling) = (Items::default(), Handling::default());
-        let view = DispatchView { now: SimTime(0), demands: &demands, depots: &depots, trucks: &trucks, travel: &travel, items: &items, handling: &handling };
+        let view = DispatchView {
+            now: SimTime(0),
+            demands: &demands,
+            depots: &depots,
+            trucks: &trucks,
+            travel: &travel,
+            items: &items,
+            handling: &handling,
+        };
         let plan = EarliestDeadlineFirst.plan(&view);
         assert_eq!(plan.len(), 2);
-        assert_eq!((plan[0].group, plan[0].truck, plan[0].depot), (GroupId(1), TruckId(1), 1), "urgent group first, from the depot next to it");
-        assert_eq!((plan[1].group, plan[1].truck, plan[1].depot), (GroupId(0), TruckId(0), 0));
+        assert_eq!(
+            (plan[0].group, plan[0].truck, plan[0].depot),
+            (GroupId(1), TruckId(1), 1),
+            "urgent group first, from the depot next to it"
+        );
+        assert_eq!(
+            (plan[1].group, plan[1].truck, plan[1].depot),
+            (GroupId(0), TruckId(0), 0)
+        );
     }
 
     #[test]
@@ -274,9 +346,22 @@ mod tests {
         let (travel, mut depots, trucks) = view_fixture();
         depots[0].available = Items2 { initial: 30, basic: 0 };
         depots[1].available = Items2 { initial: 0, basic: 0 };
-        let demands = vec![Demand { group: GroupId(0), node: 2, open: Items2 { initial: 100, basic: 5 }, deadline: SimTime(1) }];
+        let demands = vec![Demand {
+            group: GroupId(0),
+            node: 2,
+            open: Items2 { initial: 100, basic: 5 },
+            deadline: SimTime(1),
+        }];
         let (items, handling) = (Items::default(), Handling::default());
-        let view = DispatchView { now: SimTime(0), demands: &demands, depots: &depots, trucks: &trucks, travel: &travel, items: &items, handling: &handling };
+        let view = DispatchView {
+            now: SimTime(0),
+            demands: &demands,
+            depots: &depots,
+            trucks: &trucks,
+            travel: &travel,
+            items: &items,
+            handling: &handling,
+        };
         for plan in [EarliestDeadlineFirst.plan(&view), NearestFirst.plan(&view)] {
             let total: u64 = plan.iter().map(|a| a.load.initial).sum();
             assert_eq!(total, 30);

@@ -2,10 +2,10 @@
 //! trucks ([`trucks`]) and dispatch policies ([`dispatch`]).
 //!
 //! Systems (all in [`SimTick`]):
-//! - [`SimSystems::Needs`]: `apply_depot_requests` ▶ `produce` ▶ `community_handout`;
-//! - [`SimSystems::Dispatch`]: `dispatch_trucks` (also counts unreachable groups);
-//! - [`SimSystems::Movement`]: `move_trucks`;
-//! - [`SimSystems::Service`]: `apply_deliveries` (hand-over, then the truck heads home).
+//! - `SimSystems::Needs`: `apply_depot_requests` ▶ `produce` ▶ `community_handout`;
+//! - `SimSystems::Dispatch`: `dispatch_trucks` (also counts unreachable groups);
+//! - `SimSystems::Movement`: `move_trucks`;
+//! - `SimSystems::Service`: `apply_deliveries` (hand-over, then the truck heads home).
 
 pub mod dispatch;
 pub mod reserves;
@@ -15,8 +15,8 @@ use bevy::prelude::*;
 
 use crate::city::routing::{RoadState, RouteCache, TreeDir};
 use crate::people::{AffectedGroup, GroupIndex, Relief, ReliefKind};
-use crate::scenario::{DispatchPolicyKind, TierDef};
 use crate::scenario::time::{SimDuration, SimTime};
+use crate::scenario::{DispatchPolicyKind, TierDef};
 use crate::sim::journal::SimEvent;
 use crate::sim::{City, SimClock, SimSystems, SimTick, Spec};
 use dispatch::{Demand, DepotOffer, DispatchPolicy, DispatchView, IdleTruck, TravelTimes};
@@ -60,7 +60,9 @@ impl Plugin for ResponsePlugin {
             .add_message::<Delivery>()
             .add_systems(
                 SimTick,
-                (apply_depot_requests, produce, community_handout).chain().in_set(SimSystems::Needs),
+                (apply_depot_requests, produce, community_handout)
+                    .chain()
+                    .in_set(SimSystems::Needs),
             )
             .add_systems(SimTick, dispatch_trucks.in_set(SimSystems::Dispatch))
             .add_systems(SimTick, trucks::move_trucks.in_set(SimSystems::Movement))
@@ -86,7 +88,11 @@ impl Plugin for ResponsePlugin {
                             cursor_s: 0.0,
                             cargo: Items2::default(),
                             job: None,
-                            motion: trucks::Motion { node, dest: node, ..default() },
+                            motion: trucks::Motion {
+                                node,
+                                dest: node,
+                                ..default()
+                            },
                             busy_s: 0.0,
                             driven_m: 0.0,
                         },
@@ -177,7 +183,11 @@ fn dispatch_trucks(
         .iter()
         .enumerate()
         .filter(|(d, dep)| loading[*d] && dep.available().initial + dep.available().basic > 0)
-        .map(|(d, dep)| DepotOffer { depot: d, node: dep.def.node, available: dep.available() })
+        .map(|(d, dep)| DepotOffer {
+            depot: d,
+            node: dep.def.node,
+            available: dep.available(),
+        })
         .collect();
     if offers.is_empty() {
         return;
@@ -189,12 +199,24 @@ fn dispatch_trucks(
         if r.unreachable_now || g.affected_at > now {
             continue;
         }
-        let open = Items2 { initial: u64::from(r.initial_open(g.people)), basic: u64::from(r.basic_open(g.people)) };
+        let open = Items2 {
+            initial: u64::from(r.initial_open(g.people)),
+            basic: u64::from(r.basic_open(g.people)),
+        };
         if open.initial + open.basic == 0 {
             continue;
         }
-        let deadline_h = if r.initial_done < g.people { targets.initial_relief_h } else { targets.basic_relief_h };
-        demands.push(Demand { group: g.id, node: g.node, open, deadline: g.affected_at.plus(SimDuration::from_hours(deadline_h)) });
+        let deadline_h = if r.initial_done < g.people {
+            targets.initial_relief_h
+        } else {
+            targets.basic_relief_h
+        };
+        demands.push(Demand {
+            group: g.id,
+            node: g.node,
+            open,
+            deadline: g.affected_at.plus(SimDuration::from_hours(deadline_h)),
+        });
     }
     if demands.is_empty() {
         return;
@@ -220,8 +242,12 @@ fn dispatch_trucks(
         deliveries: Vec::new(),
     };
     for a in plan {
-        let Ok((truck, mut st)) = trucks.get_mut(truck_index.0[a.truck.0 as usize]) else { continue };
-        let Ok((_, mut relief)) = groups.get_mut(index.0[a.group.0 as usize]) else { continue };
+        let Ok((truck, mut st)) = trucks.get_mut(truck_index.0[a.truck.0 as usize]) else {
+            continue;
+        };
+        let Ok((_, mut relief)) = groups.get_mut(index.0[a.group.0 as usize]) else {
+            continue;
+        };
         let depot = &mut ctx.reserves.depots[a.depot];
         depot.reserved.initial += a.load.initial;
         depot.reserved.basic += a.load.basic;
@@ -236,7 +262,18 @@ fn dispatch_trucks(
             basic: a.load.basic as u32,
             eta_h: (a.eta_s / 36.0).round() / 100.0,
         });
-        trucks::start_job(truck, &mut st, &mut ctx, Job { group: a.group, node: a.node, load_at: a.depot, planned: a.load }, now);
+        trucks::start_job(
+            truck,
+            &mut st,
+            &mut ctx,
+            Job {
+                group: a.group,
+                node: a.node,
+                load_at: a.depot,
+                planned: a.load,
+            },
+            now,
+        );
     }
     events.write_batch(ctx.events);
 }
@@ -275,7 +312,9 @@ fn apply_deliveries(
     let now_s = clock.now.secs() as f64;
     let end_s = clock.step_end().secs() as f64;
     for d in batch {
-        let Ok((g, mut relief)) = groups.get_mut(index.0[d.group.0 as usize]) else { continue };
+        let Ok((g, mut relief)) = groups.get_mut(index.0[d.group.0 as usize]) else {
+            continue;
+        };
         relief.initial_en_route -= d.planned.initial as u32;
         relief.basic_en_route -= d.planned.basic as u32;
         if d.cancelled {
@@ -292,7 +331,9 @@ fn apply_deliveries(
             initial: used_i,
             basic: used_b,
         });
-        let Ok((truck, mut st)) = trucks.get_mut(truck_index.0[d.truck.0 as usize]) else { continue };
+        let Ok((truck, mut st)) = trucks.get_mut(truck_index.0[d.truck.0 as usize]) else {
+            continue;
+        };
         st.cargo.initial -= u64::from(used_i);
         st.cargo.basic -= u64::from(used_b);
         st.job = None;

@@ -31,7 +31,10 @@ pub struct Items2 {
 impl Items2 {
     /// From a scenario stock.
     pub fn from_stock(s: Stock) -> Self {
-        Items2 { initial: u64::from(s.initial), basic: u64::from(s.basic) }
+        Items2 {
+            initial: u64::from(s.initial),
+            basic: u64::from(s.basic),
+        }
     }
 }
 
@@ -141,7 +144,12 @@ pub fn apply_depot_requests(
 pub fn produce(clock: Res<SimClock>, mut reserves: ResMut<Reserves>) {
     let step_h = clock.step.hours();
     for d in &mut reserves.depots {
-        let TierDef::Enterprise { from, initial_per_h, basic_per_h } = d.def.tier else {
+        let TierDef::Enterprise {
+            from,
+            initial_per_h,
+            basic_per_h,
+        } = d.def.tier
+        else {
             continue;
         };
         if clock.now < from || !d.in_service {
@@ -170,7 +178,12 @@ pub fn community_handout(
     let step_h = clock.step.hours();
     let t = &spec.0.targets;
     for d in &mut reserves.depots {
-        let TierDef::Community { local_delay, people_per_h, zone } = d.def.tier else {
+        let TierDef::Community {
+            local_delay,
+            people_per_h,
+            zone,
+        } = d.def.tier
+        else {
             continue;
         };
         if !d.in_service || (d.stock.initial == 0 && d.stock.basic == 0) {
@@ -185,7 +198,11 @@ pub fn community_handout(
                     && (r.initial_done < g.people || r.basic_done < g.people)
             })
             .map(|(e, g, r)| {
-                let deadline_h = if r.initial_done < g.people { t.initial_relief_h } else { t.basic_relief_h };
+                let deadline_h = if r.initial_done < g.people {
+                    t.initial_relief_h
+                } else {
+                    t.basic_relief_h
+                };
                 (g.affected_at.plus(SimDuration::from_hours(deadline_h)), g.id, e)
             })
             .collect();

@@ -176,7 +176,9 @@ pub fn fill(capacity_kg: f64, capacity_m3: f64, want: Items2, items: &Items) -> 
     let fit = |kg: f64, m3: f64, unit_kg: f64, unit_m3: f64| -> u64 {
         ((kg / unit_kg).min(m3 / unit_m3) + 1e-9).floor().max(0.0) as u64
     };
-    let initial = want.initial.min(fit(capacity_kg, capacity_m3, ik.mass_kg, ik.volume_m3));
+    let initial = want
+        .initial
+        .min(fit(capacity_kg, capacity_m3, ik.mass_kg, ik.volume_m3));
     let kg = capacity_kg - initial as f64 * ik.mass_kg;
     let m3 = capacity_m3 - initial as f64 * ik.volume_m3;
     let basic = want.basic.min(fit(kg, m3, bs.mass_kg, bs.volume_m3));
@@ -229,7 +231,12 @@ fn plan(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx, dest: u32, depot_tree
         None => {
             st.motion.route.clear();
             if !st.motion.waiting {
-                ctx.events.push(SimEvent::NoRoute { t: t_of(st.cursor_s), truck: truck.id.0, node: from, dest });
+                ctx.events.push(SimEvent::NoRoute {
+                    t: t_of(st.cursor_s),
+                    truck: truck.id.0,
+                    node: from,
+                    dest,
+                });
             }
             st.motion.waiting = true;
         }
@@ -261,7 +268,11 @@ fn check_route(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx) {
     if skip == 1 {
         let current = st.motion.route[0];
         let progress = st.motion.progress_m;
-        let (_, end) = ctx.city.graph.edge_endpoints(current).expect("invariant: route edges exist");
+        let (_, end) = ctx
+            .city
+            .graph
+            .edge_endpoints(current)
+            .expect("invariant: route edges exist");
         let saved_node = st.motion.node;
         st.motion.node = end.index() as u32;
         plan(truck, st, ctx, dest, None);
@@ -280,7 +291,10 @@ fn check_route(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx) {
         plan(truck, st, ctx, dest, None);
     }
     if !st.motion.waiting {
-        ctx.events.push(SimEvent::Rerouted { t: t_of(st.cursor_s), truck: truck.id.0 });
+        ctx.events.push(SimEvent::Rerouted {
+            t: t_of(st.cursor_s),
+            truck: truck.id.0,
+        });
     }
 }
 
@@ -498,7 +512,11 @@ fn cancel(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx, reason: &str) {
         planned: job.planned,
         cancelled: true,
     });
-    ctx.events.push(SimEvent::Cancelled { t: t_of(st.cursor_s), truck: truck.id.0, reason: reason.to_string() });
+    ctx.events.push(SimEvent::Cancelled {
+        t: t_of(st.cursor_s),
+        truck: truck.id.0,
+        reason: reason.to_string(),
+    });
     head_home(truck, st, ctx);
 }
 

@@ -91,10 +91,7 @@ impl SourceIndex {
         let start = self.line_starts.get(line).copied().unwrap_or(0);
         let end = offset.min(src.len());
         let col = src.get(start..end).map_or(1, |s| s.chars().count() + 1);
-        LineCol {
-            line: line + 1,
-            col,
-        }
+        LineCol { line: line + 1, col }
     }
 
     /// Position of the value at `path`, or of its nearest recorded ancestor.
@@ -180,13 +177,21 @@ impl Walker<'_> {
                 self.pos += 1;
                 if self.peek(0) == Some(&Tok::Open('(')) {
                     self.pos += 1;
-                    let transparent = name == "Some";
-                    self.paren_body(&path, transparent, depth);
+                    if name == "Some" {
+                        // `Some(x)` is transparent: x lives at the option's own path,
+                        // but the option's span (from `Some`) wins.
+                        self.value(path.clone(), depth + 1);
+                        self.skip_to_close();
+                        let end = self.last_end();
+                        self.out.insert(path, (start, end));
+                        return;
+                    }
+                    self.paren_body(&path, depth);
                 }
             }
             Tok::Open('(') => {
                 self.pos += 1;
-                self.paren_body(&path, false, depth);
+                self.paren_body(&path, depth);
             }
             Tok::Open('[') => {
                 self.pos += 1;
@@ -237,7 +242,7 @@ impl Walker<'_> {
     }
 
     /// After an opening `(`: struct fields (`name: value`) or tuple items.
-    fn paren_body(&mut self, path: &str, transparent: bool, depth: usize) {
+    fn paren_body(&mut self, path: &str, depth: usize) {
         let mut i = 0;
         while let Some(t) = self.peek(0).cloned() {
             match t {
@@ -257,34 +262,26 @@ impl Walker<'_> {
                 }
                 _ => {
                     let before = self.pos;
-                    let child = if transparent {
-                        format!("{path}\u{0}")
-                    } else {
-                        format!("{path}.{i}")
-                    };
-                    self.value(child.clone(), depth + 1);
-                    if transparent {
-                        // `Some(x)`: x lives at the same path as the option itself.
-                        if self.out.remove(&child).is_some() {
-                            let keys: Vec<String> = self
-                                .out
-                                .keys()
-                                .filter(|k| k.starts_with(&child))
-                                .cloned()
-                                .collect();
-                            for k in keys {
-                                if let Some(v) = self.out.remove(&k) {
-                                    let renamed = format!("{path}{}", &k[child.len()..]);
-                                    self.out.insert(renamed, v);
-                                }
-                            }
-                        }
-                    }
+                    self.value(format!("{path}.{i}"), depth + 1);
                     i += 1;
                     if self.pos == before {
                         self.pos += 1;
                     }
                 }
+            }
+        }
+    }
+
+    /// Skip to just after the `)` closing the current parenthesis.
+    fn skip_to_close(&mut self) {
+        let mut level = 0usize;
+        while let Some(t) = self.peek(0).cloned() {
+            self.pos += 1;
+            match t {
+                Tok::Open(_) => level += 1,
+                Tok::Close(_) if level == 0 => return,
+                Tok::Close(_) => level -= 1,
+                _ => {}
             }
         }
     }
@@ -420,9 +417,7 @@ fn tokenize(src: &str) -> Vec<Token> {
             }
             c if c.is_ascii_digit() || c == b'-' || c == b'+' || c == b'.' => {
                 i += 1;
-                while i < b.len()
-                    && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'.' | b'_' | b'+' | b'-'))
-                {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'.' | b'_' | b'+' | b'-')) {
                     i += 1;
                 }
                 Tok::Lit(src.get(start..i).unwrap_or("").to_string())
@@ -474,7 +469,10 @@ Scenario(
         assert_eq!(idx.locate("name"), Some(LineCol { line: 3, col: 11 }));
         assert_eq!(idx.locate("depots[1]"), Some(LineCol { line: 6, col: 9 }));
         assert_eq!(idx.locate("depots[1].place"), Some(LineCol { line: 6, col: 26 }));
-        assert_eq!(idx.locate("depots[0].stock.initial"), Some(LineCol { line: 5, col: 36 }));
+        assert_eq!(
+            idx.locate("depots[0].stock.initial"),
+            Some(LineCol { line: 5, col: 36 })
+        );
         assert_eq!(
             idx.locate("injects[0].action.0.radius_m"),
             Some(LineCol { line: 8, col: 69 })

@@ -67,18 +67,16 @@ pub fn parse_ron<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Erro
 
 fn explain_ron_error(code: &ron::Error) -> String {
     match code {
-        ron::Error::NoSuchStructField { expected, found, .. } => format!(
-            "unknown field `{found}`; expected one of: {}",
-            expected.join(", ")
-        ),
+        ron::Error::NoSuchStructField { expected, found, .. } => {
+            format!("unknown field `{found}`; expected one of: {}", expected.join(", "))
+        }
         ron::Error::MissingStructField { field, outer } => match outer {
             Some(o) => format!("missing field `{field}` in {o}"),
             None => format!("missing field `{field}`"),
         },
-        ron::Error::NoSuchEnumVariant { expected, found, .. } => format!(
-            "unknown variant `{found}`; expected one of: {}",
-            expected.join(", ")
-        ),
+        ron::Error::NoSuchEnumVariant { expected, found, .. } => {
+            format!("unknown variant `{found}`; expected one of: {}", expected.join(", "))
+        }
         ron::Error::InvalidValueForType { expected, found } => {
             format!("expected {expected}, found {found}")
         }
@@ -291,8 +289,15 @@ pub fn load(path: &Path, layout: Option<&Path>) -> Result<RunSpec, Error> {
     let Some(map_path) = resolve_map_path(&scenario.map, base) else {
         let index = SourceIndex::build(&text);
         return Err(Error::one(
-            Diagnostic::new(path, index.locate("map"), "map", format!("no map named \"{}\"", scenario.map))
-                .with_hint("use a name from assets/maps/ (e.g. \"linqing\") or a path ending in .ron, relative to the scenario"),
+            Diagnostic::new(
+                path,
+                index.locate("map"),
+                "map",
+                format!("no map named \"{}\"", scenario.map),
+            )
+            .with_hint(
+                "use a name from assets/maps/ (e.g. \"linqing\") or a path ending in .ron, relative to the scenario",
+            ),
         ));
     };
     let city = Arc::new(CityMap::load(&map_path)?);
@@ -304,7 +309,14 @@ pub fn load(path: &Path, layout: Option<&Path>) -> Result<RunSpec, Error> {
         }
         None => None,
     };
-    check(path, &text, &scenario, layout.as_ref().map(|(p, t, l)| (p.as_path(), t.as_str(), l)), city, map_path)
+    check(
+        path,
+        &text,
+        &scenario,
+        layout.as_ref().map(|(p, t, l)| (p.as_path(), t.as_str(), l)),
+        city,
+        map_path,
+    )
 }
 
 /// Collects diagnostics for one file.
@@ -322,7 +334,8 @@ impl Checker<'_> {
 
     fn bad_hint(&mut self, field: &str, message: impl Into<String>, hint: impl Into<String>) {
         let at = self.index.locate(field);
-        self.out.push(Diagnostic::new(self.file, at, field, message).with_hint(hint));
+        self.out
+            .push(Diagnostic::new(self.file, at, field, message).with_hint(hint));
     }
 
     fn count(&mut self, field: &str, n: u32, what: &str) {
@@ -333,7 +346,10 @@ impl Checker<'_> {
 
     fn positive(&mut self, field: &str, v: f64, max: f64, unit: &str) {
         if !(v.is_finite() && v > 0.0 && v <= max) {
-            self.bad(field, format!("expected a positive number up to {max} {unit}, found {v}"));
+            self.bad(
+                field,
+                format!("expected a positive number up to {max} {unit}, found {v}"),
+            );
         }
     }
 
@@ -349,7 +365,12 @@ impl Checker<'_> {
             Ok(st) if st < SimTime::ZERO || st > end => {
                 self.bad_hint(
                     field,
-                    format!("time \"{}\" is outside the run ({} after the start; the run lasts {:.1} h)", t.0, fmt_offset(st), end.hours()),
+                    format!(
+                        "time \"{}\" is outside the run ({} after the start; the run lasts {:.1} h)",
+                        t.0,
+                        fmt_offset(st),
+                        end.hours()
+                    ),
                     "times are durations from the start (\"2h30m\") or clock times (\"14:00\", \"day 2 06:00\")",
                 );
                 SimTime::ZERO
@@ -372,7 +393,11 @@ impl Checker<'_> {
 
 fn fmt_offset(t: SimTime) -> String {
     let h = t.hours();
-    if h < 0.0 { format!("{:.1} h before", -h) } else { format!("{h:.1} h") }
+    if h < 0.0 {
+        format!("{:.1} h before", -h)
+    } else {
+        format!("{h:.1} h")
+    }
 }
 
 fn name_hint(city: &CityMap, wanted: &str, filter: impl Fn(NameRef) -> bool, what: &str) -> String {
@@ -380,7 +405,14 @@ fn name_hint(city: &CityMap, wanted: &str, filter: impl Fn(NameRef) -> bool, wha
     if similar.is_empty() {
         format!("run `tabletop map --{what}` to list the names on this map")
     } else {
-        format!("did you mean {}?", similar.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(" or "))
+        format!(
+            "did you mean {}?",
+            similar
+                .iter()
+                .map(|s| format!("\"{s}\""))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )
     }
 }
 
@@ -435,14 +467,18 @@ pub fn check(
         NaiveDateTime::default()
     });
     let duration = c.duration("duration", &s.duration);
-    if duration.0 <= 0 || duration.0 > 30 * 86_400 {
-        if parse_duration(&s.duration).is_ok() {
-            c.bad("duration", format!("expected a run between 1 minute and 30 days, found \"{}\"", s.duration));
-        }
+    if (duration.0 <= 0 || duration.0 > 30 * 86_400) && parse_duration(&s.duration).is_ok() {
+        c.bad(
+            "duration",
+            format!("expected a run between 1 minute and 30 days, found \"{}\"", s.duration),
+        );
     }
     let step = c.duration("step", &s.step);
     if parse_duration(&s.step).is_ok() && !(1..=3_600).contains(&step.0) {
-        c.bad("step", format!("expected a step between 1 s and 1 h, found \"{}\"", s.step));
+        c.bad(
+            "step",
+            format!("expected a step between 1 s and 1 h, found \"{}\"", s.step),
+        );
     }
     let end = SimTime(duration.0.max(0));
     let t = &s.targets;
@@ -488,8 +524,20 @@ pub fn check(
         dc.bad("depots", "expected at least one depot");
     }
     let fleet = {
-        let fc = if fleet_from_layout { depot_checker.as_mut().unwrap_or(&mut c) } else { &mut c };
-        check_fleet(fc, fleet_specs, &depots, depot_specs, start, end, layout.is_some() && !fleet_from_layout)
+        let fc = if fleet_from_layout {
+            depot_checker.as_mut().unwrap_or(&mut c)
+        } else {
+            &mut c
+        };
+        check_fleet(
+            fc,
+            fleet_specs,
+            &depots,
+            depot_specs,
+            start,
+            end,
+            layout.is_some() && !fleet_from_layout,
+        )
     };
 
     let mut impacts = Vec::new();
@@ -501,7 +549,11 @@ pub fn check(
             c.bad(&format!("{f}.people"), "expected at least 1 person");
         }
         if let Some(groups) = resolve_area(&mut c, &city, &imp.area, imp.people, &format!("{f}.area")) {
-            impacts.push(ImpactDef { at, label: format!("{:?}", imp.area), groups });
+            impacts.push(ImpactDef {
+                at,
+                label: format!("{:?}", imp.area),
+                groups,
+            });
         }
     }
     impacts.sort_by_key(|i| i.at);
@@ -513,49 +565,87 @@ pub fn check(
         let at = c.time(&format!("{f}.at"), &inj.at, start, end);
         let id = inj.id.clone().unwrap_or_else(|| format!("inject-{}", i + 1));
         if let Some(prev) = seen_ids.insert(id.clone(), i) {
-            c.bad(&format!("{f}.id"), format!("duplicate inject id \"{id}\" (also injects[{prev}])"));
+            c.bad(
+                &format!("{f}.id"),
+                format!("duplicate inject id \"{id}\" (also injects[{prev}])"),
+            );
         }
         let af = format!("{f}.action");
         let depot_idx = |c: &mut Checker, id: &str, field: &str| -> Option<usize> {
             let found = depots.iter().position(|d| d.id == id);
             if found.is_none() {
                 let known: Vec<&str> = depots.iter().map(|d| d.id.as_str()).collect();
-                c.bad_hint(field, format!("no depot with id \"{id}\""), format!("depot ids: {}", known.join(", ")));
+                c.bad_hint(
+                    field,
+                    format!("no depot with id \"{id}\""),
+                    format!("depot ids: {}", known.join(", ")),
+                );
             }
             found
         };
         let action = match &inj.action {
             Action::Note => Some(ActionDef::Note),
-            Action::CloseRoads(sel) => resolve_roads(&mut c, &city, sel, &format!("{af}.0"))
-                .map(|segments| ActionDef::SetRoads { segments, state: EdgeState::Closed }),
-            Action::OpenRoads(sel) => resolve_roads(&mut c, &city, sel, &format!("{af}.0"))
-                .map(|segments| ActionDef::SetRoads { segments, state: EdgeState::Open }),
+            Action::CloseRoads(sel) => {
+                resolve_roads(&mut c, &city, sel, &format!("{af}.0")).map(|segments| ActionDef::SetRoads {
+                    segments,
+                    state: EdgeState::Closed,
+                })
+            }
+            Action::OpenRoads(sel) => {
+                resolve_roads(&mut c, &city, sel, &format!("{af}.0")).map(|segments| ActionDef::SetRoads {
+                    segments,
+                    state: EdgeState::Open,
+                })
+            }
             Action::SlowRoads(sel, factor) => {
                 if !(factor.is_finite() && *factor > 0.0 && *factor < 1.0) {
-                    c.bad_hint(&format!("{af}.1"), format!("expected a speed factor between 0 and 1 (exclusive), found {factor}"), "use CloseRoads to close and OpenRoads to restore");
+                    c.bad_hint(
+                        &format!("{af}.1"),
+                        format!("expected a speed factor between 0 and 1 (exclusive), found {factor}"),
+                        "use CloseRoads to close and OpenRoads to restore",
+                    );
                 }
-                resolve_roads(&mut c, &city, sel, &format!("{af}.0"))
-                    .map(|segments| ActionDef::SetRoads { segments, state: EdgeState::Slowed(*factor) })
+                resolve_roads(&mut c, &city, sel, &format!("{af}.0")).map(|segments| ActionDef::SetRoads {
+                    segments,
+                    state: EdgeState::Slowed(*factor),
+                })
             }
             Action::Impact { area, people } => {
                 c.count(&format!("{af}.people"), *people, "people");
-                resolve_area(&mut c, &city, area, *people, &format!("{af}.area"))
-                    .map(|groups| ActionDef::Impact(ImpactDef { at, label: format!("{area:?}"), groups }))
+                resolve_area(&mut c, &city, area, *people, &format!("{af}.area")).map(|groups| {
+                    ActionDef::Impact(ImpactDef {
+                        at,
+                        label: format!("{area:?}"),
+                        groups,
+                    })
+                })
             }
             Action::DepotOutOfService(d) => {
-                depot_idx(&mut c, d, &format!("{af}.0")).map(|depot| ActionDef::DepotService { depot, in_service: false })
+                depot_idx(&mut c, d, &format!("{af}.0")).map(|depot| ActionDef::DepotService {
+                    depot,
+                    in_service: false,
+                })
             }
             Action::DepotInService(d) => {
-                depot_idx(&mut c, d, &format!("{af}.0")).map(|depot| ActionDef::DepotService { depot, in_service: true })
+                depot_idx(&mut c, d, &format!("{af}.0")).map(|depot| ActionDef::DepotService {
+                    depot,
+                    in_service: true,
+                })
             }
             Action::AddStock { depot, stock } => {
                 c.count(&format!("{af}.stock.initial"), stock.initial, "kits");
                 c.count(&format!("{af}.stock.basic"), stock.basic, "sets");
-                depot_idx(&mut c, depot, &format!("{af}.depot")).map(|depot| ActionDef::AddStock { depot, stock: *stock })
+                depot_idx(&mut c, depot, &format!("{af}.depot"))
+                    .map(|depot| ActionDef::AddStock { depot, stock: *stock })
             }
         };
         if let Some(action) = action {
-            injects.push(InjectDef { id, at, text: inj.text.clone(), action });
+            injects.push(InjectDef {
+                id,
+                at,
+                text: inj.text.clone(),
+                action,
+            });
         }
     }
     injects.sort_by_key(|i| i.at);
@@ -591,18 +681,31 @@ pub fn check(
     })
 }
 
-fn check_depots(c: &mut Checker, city: &CityMap, specs: &[DepotSpec], prefix: &str, start: NaiveDateTime, end: SimTime) -> Vec<DepotDef> {
+fn check_depots(
+    c: &mut Checker,
+    city: &CityMap,
+    specs: &[DepotSpec],
+    prefix: &str,
+    start: NaiveDateTime,
+    end: SimTime,
+) -> Vec<DepotDef> {
     let mut out = Vec::new();
     let mut ids = std::collections::BTreeMap::new();
     for (i, d) in specs.iter().enumerate() {
         let f = format!("{prefix}[{i}]");
         if let Some(prev) = ids.insert(d.id.clone(), i) {
-            c.bad(&format!("{f}.id"), format!("duplicate depot id \"{}\" (also {prefix}[{prev}])", d.id));
+            c.bad(
+                &format!("{f}.id"),
+                format!("duplicate depot id \"{}\" (also {prefix}[{prev}])", d.id),
+            );
         }
         c.count(&format!("{f}.stock.initial"), d.stock.initial, "kits");
         c.count(&format!("{f}.stock.basic"), d.stock.basic, "sets");
         if d.bays == 0 || d.bays > 100 {
-            c.bad(&format!("{f}.bays"), format!("expected 1 to 100 loading bays, found {}", d.bays));
+            c.bad(
+                &format!("{f}.bays"),
+                format!("expected 1 to 100 loading bays, found {}", d.bays),
+            );
         }
         let located = match (&d.place, &d.at) {
             (Some(p), None) => match city.place(p) {
@@ -612,7 +715,11 @@ fn check_depots(c: &mut Checker, city: &CityMap, specs: &[DepotSpec], prefix: &s
                 }
                 None => {
                     let hint = name_hint(city, p, |r| matches!(r, NameRef::Place(_)), "places");
-                    c.bad_hint(&format!("{f}.place"), format!("\"{p}\" is not a place on the map"), hint);
+                    c.bad_hint(
+                        &format!("{f}.place"),
+                        format!("\"{p}\" is not a place on the map"),
+                        hint,
+                    );
                     None
                 }
             },
@@ -623,7 +730,13 @@ fn check_depots(c: &mut Checker, city: &CityMap, specs: &[DepotSpec], prefix: &s
                     Some((_, dist)) => {
                         c.bad_hint(
                             &format!("{f}.at"),
-                            format!("({}, {}) is off the map: the nearest road is {:.1} km away (at most {:.1} km allowed)", ll.lat, ll.lon, dist / 1000.0, MAX_SNAP_M / 1000.0),
+                            format!(
+                                "({}, {}) is off the map: the nearest road is {:.1} km away (at most {:.1} km allowed)",
+                                ll.lat,
+                                ll.lon,
+                                dist / 1000.0,
+                                MAX_SNAP_M / 1000.0
+                            ),
                             "check that lat and lon are not swapped and that the site lies inside the city",
                         );
                         None
@@ -638,25 +751,54 @@ fn check_depots(c: &mut Checker, city: &CityMap, specs: &[DepotSpec], prefix: &s
         };
         let tier = match &d.tier {
             Tier::Government => Some(TierDef::Government),
-            Tier::Enterprise { lead_time, initial_per_h, basic_per_h } => {
+            Tier::Enterprise {
+                lead_time,
+                initial_per_h,
+                basic_per_h,
+            } => {
                 let from = c.time(&format!("{f}.tier.lead_time"), &TimeSpec(lead_time.clone()), start, end);
                 c.non_negative(&format!("{f}.tier.initial_per_h"), *initial_per_h, 1.0e6, "kits/h");
                 c.non_negative(&format!("{f}.tier.basic_per_h"), *basic_per_h, 1.0e6, "sets/h");
-                Some(TierDef::Enterprise { from, initial_per_h: *initial_per_h, basic_per_h: *basic_per_h })
+                Some(TierDef::Enterprise {
+                    from,
+                    initial_per_h: *initial_per_h,
+                    basic_per_h: *basic_per_h,
+                })
             }
             Tier::Commercial { activation } => {
-                let from = c.time(&format!("{f}.tier.activation"), &TimeSpec(activation.clone()), start, end);
+                let from = c.time(
+                    &format!("{f}.tier.activation"),
+                    &TimeSpec(activation.clone()),
+                    start,
+                    end,
+                );
                 Some(TierDef::Commercial { from })
             }
-            Tier::Community { local_delay, people_per_h } => {
+            Tier::Community {
+                local_delay,
+                people_per_h,
+            } => {
                 let local_delay = c.duration(&format!("{f}.tier.local_delay"), local_delay);
                 c.positive(&format!("{f}.tier.people_per_h"), *people_per_h, 1.0e6, "people/h");
                 let zone = located.as_ref().map_or(0, |l| city.node_zone[l.0 as usize]);
-                Some(TierDef::Community { local_delay, people_per_h: *people_per_h, zone })
+                Some(TierDef::Community {
+                    local_delay,
+                    people_per_h: *people_per_h,
+                    zone,
+                })
             }
         };
         if let (Some((node, xy, name, name_zh)), Some(tier)) = (located, tier) {
-            out.push(DepotDef { id: d.id.clone(), name, name_zh, node, xy, tier, stock: d.stock, bays: d.bays });
+            out.push(DepotDef {
+                id: d.id.clone(),
+                name,
+                name_zh,
+                node,
+                xy,
+                tier,
+                stock: d.stock,
+                bays: d.bays,
+            });
         }
     }
     out
@@ -676,7 +818,10 @@ fn check_fleet(
         let f = format!("fleet[{i}]");
         c.count(&format!("{f}.trucks"), fl.trucks, "trucks");
         if fl.trucks > 100_000 {
-            c.bad(&format!("{f}.trucks"), format!("{} trucks is absurd; expected at most 100000", fl.trucks));
+            c.bad(
+                &format!("{f}.trucks"),
+                format!("{} trucks is absurd; expected at most 100000", fl.trucks),
+            );
         }
         c.positive(&format!("{f}.capacity_kg"), fl.capacity_kg, MAX_PAYLOAD_KG, "kg");
         c.positive(&format!("{f}.capacity_m3"), fl.capacity_m3, 150.0, "m³");
@@ -688,7 +833,13 @@ fn check_fleet(
         match depots.iter().position(|d| d.id == fl.depot) {
             Some(depot) => {
                 if matches!(depots[depot].tier, TierDef::Community { .. }) {
-                    c.bad(&format!("{f}.depot"), format!("\"{}\" is a community station, which hands out locally without trucks", fl.depot));
+                    c.bad(
+                        &format!("{f}.depot"),
+                        format!(
+                            "\"{}\" is a community station, which hands out locally without trucks",
+                            fl.depot
+                        ),
+                    );
                 }
                 out.push(FleetDef {
                     depot,
@@ -703,11 +854,18 @@ fn check_fleet(
             None => {
                 let known: Vec<&str> = depot_specs.iter().map(|d| d.id.as_str()).collect();
                 let hint = if depots_from_layout {
-                    format!("the layout replaced the scenario's depots; give the layout a `fleet`, or use depot ids from the layout: {}", known.join(", "))
+                    format!(
+                        "the layout replaced the scenario's depots; give the layout a `fleet`, or use depot ids from the layout: {}",
+                        known.join(", ")
+                    )
                 } else {
                     format!("depot ids: {}", known.join(", "))
                 };
-                c.bad_hint(&format!("{f}.depot"), format!("no depot with id \"{}\"", fl.depot), hint);
+                c.bad_hint(
+                    &format!("{f}.depot"),
+                    format!("no depot with id \"{}\"", fl.depot),
+                    hint,
+                );
             }
         }
     }
@@ -720,7 +878,10 @@ fn resolve_area(c: &mut Checker, city: &CityMap, area: &Area, people: u32, field
             Some(zi) => {
                 let pop = city.zones[zi].population;
                 if people > pop {
-                    c.bad(&format!("{field}"), format!("{people} people affected but {z} has only {pop} residents"));
+                    c.bad(
+                        field,
+                        format!("{people} people affected but {z} has only {pop} residents"),
+                    );
                 }
                 Some(split_over_zone(city, zi, people))
             }
@@ -734,7 +895,11 @@ fn resolve_area(c: &mut Checker, city: &CityMap, area: &Area, people: u32, field
             Some(node) => Some(vec![(node, people)]),
             None => {
                 let hint = name_hint(city, n, |r| matches!(r, NameRef::Node(_)), "nodes");
-                c.bad_hint(&format!("{field}.0"), format!("\"{n}\" is not a node on the map (a village name or \"#index\")"), hint);
+                c.bad_hint(
+                    &format!("{field}.0"),
+                    format!("\"{n}\" is not a node on the map (a village name or \"#index\")"),
+                    hint,
+                );
                 None
             }
         },
@@ -742,7 +907,11 @@ fn resolve_area(c: &mut Checker, city: &CityMap, area: &Area, people: u32, field
             Some(pi) => Some(vec![(city.places[pi].node, people)]),
             None => {
                 let hint = name_hint(city, p, |r| matches!(r, NameRef::Place(_)), "places");
-                c.bad_hint(&format!("{field}.0"), format!("\"{p}\" is not a place on the map"), hint);
+                c.bad_hint(
+                    &format!("{field}.0"),
+                    format!("\"{p}\" is not a place on the map"),
+                    hint,
+                );
                 None
             }
         },
@@ -790,32 +959,50 @@ fn resolve_roads(c: &mut Checker, city: &CityMap, sel: &RoadSel, field: &str) ->
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.name.as_deref() == Some(name.as_str()))
-                .filter(|(_, s)| zone.is_none_or(|z| city.node_zone[s.a as usize] == z || city.node_zone[s.b as usize] == z))
+                .filter(|(_, s)| {
+                    zone.is_none_or(|z| city.node_zone[s.a as usize] == z || city.node_zone[s.b as usize] == z)
+                })
                 .map(|(i, _)| i as SegmentId)
                 .collect();
             if found.is_empty() {
                 let mut roads: Vec<&str> = city.segments.iter().filter_map(|s| s.name.as_deref()).collect();
                 roads.sort();
                 roads.dedup();
-                c.bad_hint(&format!("{field}.0"), format!("no road named \"{name}\"{}", if zone.is_some() { " in that zone" } else { "" }), format!("named roads: {}", roads.join(", ")));
+                c.bad_hint(
+                    &format!("{field}.0"),
+                    format!(
+                        "no road named \"{name}\"{}",
+                        if zone.is_some() { " in that zone" } else { "" }
+                    ),
+                    format!("named roads: {}", roads.join(", ")),
+                );
                 return None;
             }
             found
         }
         RoadSel::Near(at, radius) => {
             if !(radius.is_finite() && *radius > 0.0 && *radius <= 50_000.0) {
-                c.bad(&format!("{field}.1"), format!("expected a radius in (0, 50000] m, found {radius}"));
+                c.bad(
+                    &format!("{field}.1"),
+                    format!("expected a radius in (0, 50000] m, found {radius}"),
+                );
                 return None;
             }
             let Some(node) = city.node(at) else {
-                c.bad(&format!("{field}.0"), format!("\"{at}\" is not a place or node on the map"));
+                c.bad(
+                    &format!("{field}.0"),
+                    format!("\"{at}\" is not a place or node on the map"),
+                );
                 return None;
             };
             let centre = city.node_xy[node as usize];
             city.segments
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| city.node_xy[s.a as usize].dist(centre) <= *radius || city.node_xy[s.b as usize].dist(centre) <= *radius)
+                .filter(|(_, s)| {
+                    city.node_xy[s.a as usize].dist(centre) <= *radius
+                        || city.node_xy[s.b as usize].dist(centre) <= *radius
+                })
                 .map(|(i, _)| i as SegmentId)
                 .collect()
         }
@@ -827,7 +1014,9 @@ fn resolve_roads(c: &mut Checker, city: &CityMap, sel: &RoadSel, field: &str) ->
             city.segments
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| usize::from(city.node_zone[s.a as usize]) == zi && usize::from(city.node_zone[s.b as usize]) == zi)
+                .filter(|(_, s)| {
+                    usize::from(city.node_zone[s.a as usize]) == zi && usize::from(city.node_zone[s.b as usize]) == zi
+                })
                 .map(|(i, _)| i as SegmentId)
                 .collect()
         }

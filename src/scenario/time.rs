@@ -83,9 +83,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     if s == "0" {
         return Ok(SimDuration(0));
     }
-    let expected = || {
-        format!("expected a duration like \"2h30m\", \"90m\", \"1d6h\" or \"45s\", found \"{text}\"")
-    };
+    let expected = || format!("expected a duration like \"2h30m\", \"90m\", \"1d6h\" or \"45s\", found \"{text}\"");
     if s.is_empty() {
         return Err(expected());
     }
@@ -114,7 +112,9 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         return Err(expected());
     }
     if total > 366.0 * 86_400.0 {
-        return Err(format!("duration \"{text}\" is longer than a year; expected hours or days"));
+        return Err(format!(
+            "duration \"{text}\" is longer than a year; expected hours or days"
+        ));
     }
     Ok(SimDuration(total.round() as i64))
 }
@@ -125,7 +125,12 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
 /// A message saying what was expected.
 pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
     let t = text.trim();
-    for fmt in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+    ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
             return Ok(dt);
         }
@@ -164,11 +169,11 @@ impl TimeSpec {
             let mut parts = rest.split_whitespace();
             let day: Option<i64> = parts.next().and_then(|d| d.parse().ok());
             let clock = parts.next().and_then(|c| NaiveTime::parse_from_str(c, "%H:%M").ok());
-            if let (Some(day), Some(clock), None) = (day, clock, parts.next()) {
-                if day >= 1 {
-                    let dt = start.date().and_time(clock) + ChronoDuration::days(day - 1);
-                    return Ok(SimTime((dt - start).num_seconds()));
-                }
+            if let (Some(day), Some(clock), None) = (day, clock, parts.next())
+                && day >= 1
+            {
+                let dt = start.date().and_time(clock) + ChronoDuration::days(day - 1);
+                return Ok(SimTime((dt - start).num_seconds()));
             }
         }
         if let Ok(clock) = NaiveTime::parse_from_str(s, "%H:%M") {

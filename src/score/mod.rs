@@ -44,7 +44,13 @@ impl Plugin for ScorePlugin {
 }
 
 fn row(at: SimTime, groups: &Query<(&AffectedGroup, &Relief)>, trucks: &Query<&TruckState>) -> TimelineRow {
-    let mut r = TimelineRow { hour: at.hours(), affected: 0, served_initial: 0, served_basic: 0, trucks_busy: 0 };
+    let mut r = TimelineRow {
+        hour: at.hours(),
+        affected: 0,
+        served_initial: 0,
+        served_basic: 0,
+        trucks_busy: 0,
+    };
     for (g, rel) in groups.iter() {
         r.affected += u64::from(g.people);
         r.served_initial += u64::from(rel.initial_done);
@@ -112,7 +118,11 @@ pub struct ReliefStats {
 pub fn relief_stats(samples: &mut [(f64, u32)], people: u64, target_h: f64) -> ReliefStats {
     samples.sort_by(|a, b| a.0.total_cmp(&b.0));
     let served: u64 = samples.iter().map(|s| u64::from(s.1)).sum();
-    let within: u64 = samples.iter().filter(|s| s.0 <= target_h + 1e-9).map(|s| u64::from(s.1)).sum();
+    let within: u64 = samples
+        .iter()
+        .filter(|s| s.0 <= target_h + 1e-9)
+        .map(|s| u64::from(s.1))
+        .sum();
     let pct = |p: f64| -> Option<f64> {
         if people == 0 {
             return None;
@@ -130,8 +140,16 @@ pub fn relief_stats(samples: &mut [(f64, u32)], people: u64, target_h: f64) -> R
     ReliefStats {
         people,
         served,
-        within_target: if people == 0 { 1.0 } else { within as f64 / people as f64 },
-        hours: Hours { p50: pct(0.5), p90: pct(0.9), max: if served == people { pct(1.0) } else { None } },
+        within_target: if people == 0 {
+            1.0
+        } else {
+            within as f64 / people as f64
+        },
+        hours: Hours {
+            p50: pct(0.5),
+            p90: pct(0.9),
+            max: if served == people { pct(1.0) } else { None },
+        },
     }
 }
 
@@ -160,7 +178,14 @@ mod tests {
     fn nobody_affected_is_vacuously_met() {
         let st = relief_stats(&mut [], 0, 12.0);
         assert_eq!(st.within_target, 1.0);
-        assert_eq!(st.hours, Hours { p50: None, p90: None, max: None });
+        assert_eq!(
+            st.hours,
+            Hours {
+                p50: None,
+                p90: None,
+                max: None
+            }
+        );
     }
 
     #[test]

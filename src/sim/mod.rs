@@ -110,12 +110,7 @@ pub struct SimPlugin;
 
 impl Plugin for SimPlugin {
     fn build(&self, app: &mut App) {
-        let mut schedule = Schedule::new(SimTick);
-        schedule.set_executor(SingleThreadedExecutor::new());
-        schedule.set_build_settings(ScheduleBuildSettings {
-            ambiguity_detection: LogLevel::Error,
-            ..default()
-        });
+        let mut schedule = tick_schedule();
         schedule.configure_sets(
             (
                 SimSystems::Clock,
@@ -140,6 +135,18 @@ impl Plugin for SimPlugin {
     }
 }
 
+/// An empty tick schedule: single-threaded, with Bevy's ambiguity detection
+/// at `Error`, so unordered conflicting systems fail the build of the schedule.
+pub fn tick_schedule() -> Schedule {
+    let mut schedule = Schedule::new(SimTick);
+    schedule.set_executor(SingleThreadedExecutor::new());
+    schedule.set_build_settings(ScheduleBuildSettings {
+        ambiguity_detection: LogLevel::Error,
+        ..default()
+    });
+    schedule
+}
+
 /// Clock: `now` = start of this step.
 fn advance_clock(mut clock: ResMut<SimClock>) {
     clock.now = SimTime(clock.tick as i64 * clock.step.secs());
@@ -157,7 +164,11 @@ fn apply_injects(
 ) {
     while pending.queue.front().is_some_and(|i| i.at <= clock.now) {
         let Some(inj) = pending.queue.pop_front() else { break };
-        events.write(SimEvent::Inject { t: inj.at, id: inj.id.clone(), text: inj.text.clone() });
+        events.write(SimEvent::Inject {
+            t: inj.at,
+            id: inj.id.clone(),
+            text: inj.text.clone(),
+        });
         match inj.action {
             ActionDef::Note => {}
             ActionDef::SetRoads { segments, state } => {
@@ -174,10 +185,18 @@ fn apply_injects(
                 impacts.0.push(imp);
             }
             ActionDef::DepotService { depot, in_service } => {
-                depot_requests.write(DepotRequest { depot, in_service: Some(in_service), add: Default::default() });
+                depot_requests.write(DepotRequest {
+                    depot,
+                    in_service: Some(in_service),
+                    add: Default::default(),
+                });
             }
             ActionDef::AddStock { depot, stock } => {
-                depot_requests.write(DepotRequest { depot, in_service: None, add: stock });
+                depot_requests.write(DepotRequest {
+                    depot,
+                    in_service: None,
+                    add: stock,
+                });
             }
         }
     }
@@ -186,14 +205,21 @@ fn apply_injects(
 /// Build the simulation app for a checked scenario (no renderer, no window).
 pub fn build_app(spec: Arc<RunSpec>) -> App {
     let mut app = App::empty();
-    app.insert_resource(SimClock { now: SimTime::ZERO, step: spec.step, end: spec.end, tick: 0 })
-        .insert_resource(City(spec.city.clone()))
-        .insert_resource(RoadState::all_open(spec.city.segments.len()))
-        .insert_resource(RouteCache::default())
-        .insert_resource(rng::RngStreams::new(spec.seed))
-        .insert_resource(PendingImpacts(spec.impacts.clone()))
-        .insert_resource(PendingInjects { queue: spec.injects.iter().cloned().collect() })
-        .insert_resource(Spec(spec));
+    app.insert_resource(SimClock {
+        now: SimTime::ZERO,
+        step: spec.step,
+        end: spec.end,
+        tick: 0,
+    })
+    .insert_resource(City(spec.city.clone()))
+    .insert_resource(RoadState::all_open(spec.city.segments.len()))
+    .insert_resource(RouteCache::default())
+    .insert_resource(rng::RngStreams::new(spec.seed))
+    .insert_resource(PendingImpacts(spec.impacts.clone()))
+    .insert_resource(PendingInjects {
+        queue: spec.injects.iter().cloned().collect(),
+    })
+    .insert_resource(Spec(spec));
     app.add_plugins((
         SimPlugin,
         crate::people::PeoplePlugin,
@@ -229,4 +255,43 @@ pub fn run(spec: Arc<RunSpec>) -> RunOutcome {
     }
     crate::score::finish(app.world_mut());
     RunOutcome { app }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bevy's ambiguity detection is at `Error` on the tick schedule: building it
+    /// fails if two systems with conflicting access are left unordered.
+    #[test]
+    fn the_tick_schedule_has_no_ambiguities() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("line.ron"), crate::testkit::line_city_ron(3, 100.0)).unwrap();
+        let scenario = r#"Scenario(name: "t", map: "line.ron", start: "2026-07-20 06:00", duration: "1h", seed: 1,
+            depots: [(id: "d", place: "Depot", tier: Government)], fleet: [(depot: "d", trucks: 1, capacity_kg: 1000, capacity_m3: 5)])"#;
+        let path = dir.path().join("s.ron");
+        std::fs::write(&path, scenario).unwrap();
+        let spec = Arc::new(crate::scenario::load(&path, None).unwrap());
+        let mut app = build_app(spec);
+        let world = app.world_mut();
+        let result = world.schedule_scope(SimTick, |world, schedule| {
+            schedule
+                .initialize(world)
+                .err()
+                .map(|e| e.to_string(schedule.graph(), world))
+        });
+        assert_eq!(result, None);
+    }
+
+    /// The detector is really on: two unordered writers of one resource are refused.
+    #[test]
+    fn an_ambiguous_schedule_is_refused() {
+        #[derive(Resource, Default)]
+        struct Counter(u32);
+        let mut world = World::new();
+        world.init_resource::<Counter>();
+        let mut schedule = tick_schedule();
+        schedule.add_systems((|mut c: ResMut<Counter>| c.0 += 1, |mut c: ResMut<Counter>| c.0 *= 2));
+        assert!(schedule.initialize(&mut world).is_err());
+    }
 }

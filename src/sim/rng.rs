@@ -30,7 +30,10 @@ pub struct RngStreams {
 impl RngStreams {
     /// Streams for a scenario seed.
     pub fn new(seed: u64) -> Self {
-        RngStreams { seed, streams: BTreeMap::new() }
+        RngStreams {
+            seed,
+            streams: BTreeMap::new(),
+        }
     }
 
     /// The stream for one purpose (created on first use).

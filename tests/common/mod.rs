@@ -35,12 +35,19 @@ pub fn describe(args: &[&str], out: &Output) -> String {
 pub fn expect_status(dir: &Path, args: &[&str], code: i32) -> (String, String) {
     let out = tabletop(dir, args);
     assert_eq!(out.status.code(), Some(code), "{}", describe(args, &out));
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A temp dir holding the 11-node test line map as `line.ron` (1 km spacing, 40 km/h).
 pub fn line_map_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("line.ron"), tabletop::testkit::line_city_ron(11, 1000.0)).expect("write map");
+    std::fs::write(
+        dir.path().join("line.ron"),
+        tabletop::testkit::line_city_ron(11, 1000.0),
+    )
+    .expect("write map");
     dir
 }

@@ -1,0 +1,31 @@
+//! Routing on the bundled Linqing graph: one full shortest-path tree, and
+//! point-to-point routes with early exit.
+//!
+//! `cargo bench --bench routing`
+
+mod common;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use tabletop::city::routing::{RoadState, TreeDir, route, shortest_tree};
+
+fn routing(c: &mut Criterion) {
+    let city = common::linqing();
+    let roads = RoadState::all_open(city.segments.len());
+    let n = city.node_count() as u32;
+    c.bench_function("shortest_tree_full_linqing", |b| {
+        b.iter(|| shortest_tree(&city, &roads, 0, TreeDir::From, 70.0, None))
+    });
+    // 64 fixed pairs spread over the node range (deterministic).
+    let pairs: Vec<(u32, u32)> = (0..64u32).map(|i| ((i * 7919) % n, (i * 104_729 + 13) % n)).collect();
+    c.bench_function("route_64_pairs_linqing", |b| {
+        b.iter(|| {
+            pairs
+                .iter()
+                .filter_map(|&(a, z)| route(&city, &roads, a, z, 70.0))
+                .count()
+        })
+    });
+}
+
+criterion_group!(benches, routing);
+criterion_main!(benches);
