@@ -31,6 +31,7 @@
 
 pub mod city;
 pub mod error;
+pub mod hazard;
 pub mod people;
 pub mod report;
 pub mod response;

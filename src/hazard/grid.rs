@@ -28,7 +28,14 @@ pub struct Grid<T> {
 impl<T: Clone> Grid<T> {
     /// A grid filled with `value`.
     pub fn filled(nx: usize, ny: usize, dx: f64, x0: f64, y0: f64, value: T) -> Self {
-        Grid { nx, ny, dx, x0, y0, data: vec![value; nx * ny] }
+        Grid {
+            nx,
+            ny,
+            dx,
+            x0,
+            y0,
+            data: vec![value; nx * ny],
+        }
     }
 
     /// A grid of the same shape filled with `value`.
@@ -69,7 +76,10 @@ impl<T> Grid<T> {
 
     /// Centre of cell (i, j), m.
     pub fn centre(&self, i: usize, j: usize) -> (f64, f64) {
-        (self.x0 + (i as f64 + 0.5) * self.dx, self.y0 + (j as f64 + 0.5) * self.dx)
+        (
+            self.x0 + (i as f64 + 0.5) * self.dx,
+            self.y0 + (j as f64 + 0.5) * self.dx,
+        )
     }
 
     /// Area of one cell, m².

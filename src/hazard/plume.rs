@@ -698,9 +698,11 @@ pub fn normal_cdf(x: f64) -> f64 {
 /// sharp-edged hole), `head_m` the liquid height above the hole, `overpressure_pa` the
 /// gauge pressure of the vapour space. Returns 0 when the driving pressure is not positive.
 ///
-/// The liquid is assumed not to flash in the hole; for a pressurised liquefied gas
-/// (chlorine, ammonia) this overestimates... no: it is the usual non-flashing estimate, and
-/// a two-phase flow model would give a lower rate.
+/// The liquid is assumed not to flash before it leaves the hole. For a pressurised
+/// liquefied gas (chlorine, ammonia) that is the usual estimate for a hole in the tank wall;
+/// through a pipe longer than about 0.1 m the flow flashes and a two-phase model (e.g.
+/// Fauske's, in CCPS 1999) gives a lower rate. Overpressure is the saturation pressure
+/// minus ambient for such a tank.
 pub fn orifice_liquid_rate_kg_s(
     cd: f64,
     area_m2: f64,

@@ -467,7 +467,7 @@ pub fn check(
         NaiveDateTime::default()
     });
     let duration = c.duration("duration", &s.duration);
-    if (duration.0 <= 0 || duration.0 > 30 * 86_400) && parse_duration(&s.duration).is_ok() {
+    if (duration.0 < 60 || duration.0 > 30 * 86_400) && parse_duration(&s.duration).is_ok() {
         c.bad(
             "duration",
             format!("expected a run between 1 minute and 30 days, found \"{}\"", s.duration),
