@@ -215,3 +215,48 @@ fn a_truck_reroutes_around_a_closure_ahead() {
     let journal = std::fs::read_to_string(dir.path().join("out-reroute.ron/journal.jsonl")).unwrap();
     assert!(journal.contains("\"event\":\"Rerouted\""), "{journal}");
 }
+
+#[test]
+fn community_station_hands_out_locally_after_its_delay_at_its_rate() {
+    // No trucks at all: only the community station in the group's zone serves.
+    // 120 people, delay 1 h, 60 people/h ⇒ initial kits from 1 h; the 120th
+    // person at 1 h + 119/60 h (one step's staff time per minute) ≈ 2.98 h.
+    let scenario = r#"Scenario(
+    name: "community only",
+    map: "line.ron",
+    start: "2026-07-20 06:00",
+    duration: "6h",
+    seed: 1,
+    depots: [(id: "st", place: "Depot", tier: Community(local_delay: "1h", people_per_h: 60), stock: (initial: 500, basic: 0))],
+    fleet: [],
+    impacts: [(at: "0h", area: Node("N3"), people: 120)],
+)"#;
+    let dir = line_map_dir();
+    let r = run_in(dir.path(), scenario, "community.ron");
+    let h = &r["score"]["initial_relief_hours"];
+    assert_eq!(h["p50"], 1.983, "{r:#}");
+    assert_eq!(h["max"], 2.983, "{r:#}");
+    assert_eq!(r["score"]["unmet_people_at_end"], 120, "the station has no basic sets");
+    assert_eq!(r["tiers"][3]["tier"], "community");
+    assert_eq!(r["tiers"][3]["initial"], 120);
+}
+
+#[test]
+fn commercial_stock_waits_for_activation_and_production_for_its_lead_time() {
+    // Same geometry as the one-truck case, but the only stock is commercial,
+    // activated at 2 h: relief at 2 h + 1.283 h.
+    let commercial = ONE_TRUCK.replace("tier: Government", "tier: Commercial(activation: \"2h\")");
+    let dir = line_map_dir();
+    let r = run_in(dir.path(), &commercial, "commercial.ron");
+    assert_eq!(r["score"]["initial_relief_hours"]["max"], 3.283, "{r:#}");
+    // Enterprise: nothing in stock, 6 000 kits/h and sets/h from 3 h, i.e. 100 of
+    // each in the first 1-minute step; production runs before dispatch in the
+    // tick, so the truck loads the same 100 + 100 at 3 h: relief at 3 h + 1.283 h.
+    let factory = ONE_TRUCK.replace(
+        "tier: Government, stock: (initial: 1000, basic: 1000)",
+        "tier: Enterprise(lead_time: \"3h\", initial_per_h: 6000, basic_per_h: 6000)",
+    );
+    let r = run_in(dir.path(), &factory, "factory.ron");
+    assert_eq!(r["score"]["initial_relief_hours"]["max"], 4.283, "{r:#}");
+    assert_eq!(r["reserves"][0]["produced"]["initial"].as_u64().unwrap() % 100, 0, "6000/h = 100 per minute");
+}
