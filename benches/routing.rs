@@ -6,14 +6,14 @@
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tabletop::city::routing::{RoadState, TreeDir, route, shortest_tree};
+use tabletop::city::routing::{RoadState, TreeDir, Vehicle, route, shortest_tree};
 
 fn routing(c: &mut Criterion) {
     let city = common::linqing();
     let roads = RoadState::all_open(city.segments.len());
     let n = city.node_count() as u32;
     c.bench_function("shortest_tree_full_linqing", |b| {
-        b.iter(|| shortest_tree(&city, &roads, 0, TreeDir::From, 70.0, None))
+        b.iter(|| shortest_tree(&city, &roads, 0, TreeDir::From, Vehicle::dry(70.0), None))
     });
     // 64 fixed pairs spread over the node range (deterministic).
     let pairs: Vec<(u32, u32)> = (0..64u32).map(|i| ((i * 7919) % n, (i * 104_729 + 13) % n)).collect();
@@ -21,7 +21,7 @@ fn routing(c: &mut Criterion) {
         b.iter(|| {
             pairs
                 .iter()
-                .filter_map(|&(a, z)| route(&city, &roads, a, z, 70.0))
+                .filter_map(|&(a, z)| route(&city, &roads, a, z, Vehicle::dry(70.0)))
                 .count()
         })
     });

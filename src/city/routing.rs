@@ -16,6 +16,48 @@ use petgraph::visit::EdgeRef;
 
 use super::{CityMap, SegmentId};
 
+/// What a vehicle can drive: its top speed and the water depth it can wade.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Vehicle {
+    /// Top speed, km/h (roads may be slower).
+    pub speed_kmh: f64,
+    /// Deepest water it can drive through, m.
+    pub wading_m: f64,
+}
+
+impl Vehicle {
+    /// A vehicle that ignores water (for tests and dry maps).
+    pub fn dry(speed_kmh: f64) -> Self {
+        Vehicle {
+            speed_kmh,
+            wading_m: f64::INFINITY,
+        }
+    }
+
+    /// Key for caches.
+    pub fn key(self) -> (u64, u64) {
+        (self.speed_kmh.to_bits(), self.wading_m.to_bits())
+    }
+}
+
+/// Speed factor for driving through water `depth_m` deep in a vehicle that can
+/// wade `wading_m`.
+///
+/// Pregnolato et al. (2017) fit car speed to depth w (mm):
+/// v = 0.0009 w² − 0.5529 w + 86.9448 km/h, ≈ 0 at 300 mm (a car's limit). We
+/// apply the same curve to other vehicles with depth scaled by their limit
+/// (w = 300 mm × depth / wading) and return v / v(0). Planning assumption.
+pub fn wading_factor(depth_m: f64, wading_m: f64) -> f64 {
+    if depth_m <= 0.0 {
+        return 1.0;
+    }
+    if depth_m >= wading_m {
+        return 0.0;
+    }
+    let w = 300.0 * depth_m / wading_m;
+    ((0.0009 * w * w - 0.5529 * w + 86.9448) / 86.9448).clamp(0.0, 1.0)
+}
+
 /// State of one road segment.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum EdgeState {
@@ -28,17 +70,34 @@ pub enum EdgeState {
 }
 
 /// The state of every segment, with a version that changes whenever any state does.
+///
+/// Two sources act on a segment: injects and the facilitator set an
+/// [`EdgeState`]; hazards set a water depth (flood) and a hazard closure (fire,
+/// toxic cloud). A vehicle's travel time combines them ([`traverse_s`]).
 #[derive(Debug, Clone, bevy::prelude::Resource)]
 pub struct RoadState {
     states: Vec<EdgeState>,
+    /// Water depth on the segment, m, in bands of [`DEPTH_BAND_M`].
+    depth_m: Vec<f32>,
+    /// Segments with water on them.
+    wet: usize,
+    /// Closed by a hazard (fire, AEGL-3 cloud).
+    hazard_closed: Vec<bool>,
     version: u64,
 }
+
+/// Water depths are kept in bands of 5 cm: routes change when a band changes,
+/// not at every centimetre of a rising flood.
+pub const DEPTH_BAND_M: f32 = 0.05;
 
 impl RoadState {
     /// All segments open.
     pub fn all_open(segments: usize) -> Self {
         RoadState {
             states: vec![EdgeState::Open; segments],
+            depth_m: vec![0.0; segments],
+            wet: 0,
+            hazard_closed: vec![false; segments],
             version: 0,
         }
     }
@@ -59,6 +118,55 @@ impl RoadState {
         true
     }
 
+    /// Set the water depth on a segment (rounded down to a 5 cm band); bumps the
+    /// version when the band changes. Returns whether it changed.
+    pub fn set_depth(&mut self, s: SegmentId, depth_m: f64) -> bool {
+        let banded = ((depth_m.max(0.0) as f32) / DEPTH_BAND_M).floor() * DEPTH_BAND_M;
+        let slot = &mut self.depth_m[s as usize];
+        if *slot == banded {
+            return false;
+        }
+        match (*slot > 0.0, banded > 0.0) {
+            (false, true) => self.wet += 1,
+            (true, false) => self.wet -= 1,
+            _ => {}
+        }
+        *slot = banded;
+        self.version += 1;
+        true
+    }
+
+    /// Water depth on a segment, m (banded).
+    pub fn depth(&self, s: SegmentId) -> f64 {
+        f64::from(self.depth_m[s as usize])
+    }
+
+    /// Close or reopen a segment for a hazard. Returns whether it changed.
+    pub fn set_hazard_closed(&mut self, s: SegmentId, closed: bool) -> bool {
+        let slot = &mut self.hazard_closed[s as usize];
+        if *slot == closed {
+            return false;
+        }
+        *slot = closed;
+        self.version += 1;
+        true
+    }
+
+    /// The key under which trees for `vehicle` are cached: on a dry network
+    /// every wading depth drives the same, so they share trees.
+    pub fn cache_key(&self, vehicle: Vehicle) -> (u64, u64) {
+        if self.wet == 0 {
+            Vehicle::dry(vehicle.speed_kmh).key()
+        } else {
+            vehicle.key()
+        }
+    }
+
+    /// Whether a hazard closes the segment.
+    pub fn hazard_closed(&self, s: SegmentId) -> bool {
+        self.hazard_closed[s as usize]
+    }
+
     /// Changes whenever any segment's state changes.
     pub fn version(&self) -> u64 {
         self.version
@@ -75,15 +183,23 @@ impl RoadState {
     }
 }
 
-/// Seconds to traverse segment `s` at top speed `cap_kmh`, or `None` if closed.
-pub fn traverse_s(city: &CityMap, roads: &RoadState, s: SegmentId, cap_kmh: f64) -> Option<f64> {
+/// Seconds for `vehicle` to traverse segment `s`, or `None` if it cannot
+/// (closed by an inject or a hazard, or water deeper than it can wade).
+pub fn traverse_s(city: &CityMap, roads: &RoadState, s: SegmentId, vehicle: Vehicle) -> Option<f64> {
     let seg = &city.segments[s as usize];
     let factor = match roads.get(s) {
         EdgeState::Open => 1.0,
         EdgeState::Slowed(f) => f,
         EdgeState::Closed => return None,
     };
-    let kmh = seg.speed_kmh.min(cap_kmh) * factor;
+    if roads.hazard_closed(s) {
+        return None;
+    }
+    let water = wading_factor(roads.depth(s), vehicle.wading_m);
+    if water <= 0.0 {
+        return None;
+    }
+    let kmh = seg.speed_kmh.min(vehicle.speed_kmh) * factor * water;
     Some(seg.length_m / (kmh / 3.6))
 }
 
@@ -133,7 +249,7 @@ pub fn shortest_tree(
     roads: &RoadState,
     root: u32,
     dir: TreeDir,
-    cap_kmh: f64,
+    vehicle: Vehicle,
     stop_at: Option<u32>,
 ) -> Tree {
     let n = city.node_count();
@@ -164,7 +280,7 @@ pub fn shortest_tree(
             if done[v as usize] {
                 continue;
             }
-            let Some(dt) = traverse_s(city, roads, *e.weight(), cap_kmh) else {
+            let Some(dt) = traverse_s(city, roads, *e.weight(), vehicle) else {
                 continue;
             };
             let nt = t + dt;
@@ -217,12 +333,12 @@ impl Tree {
 /// # use tabletop::city::routing::*;
 /// # let city = tabletop::testkit::line_city(3, 1000.0);
 /// let roads = RoadState::all_open(city.segments.len());
-/// let (edges, secs) = route(&city, &roads, 0, 2, 36.0).unwrap();
+/// let (edges, secs) = route(&city, &roads, 0, 2, Vehicle::dry(36.0)).unwrap();
 /// assert_eq!(edges.len(), 2);
 /// assert!((secs - 200.0).abs() < 1e-9); // 2 km at 36 km/h (10 m/s)
 /// ```
-pub fn route(city: &CityMap, roads: &RoadState, from: u32, to: u32, cap_kmh: f64) -> Option<(Vec<EdgeIndex>, f64)> {
-    let tree = shortest_tree(city, roads, from, TreeDir::From, cap_kmh, Some(to));
+pub fn route(city: &CityMap, roads: &RoadState, from: u32, to: u32, vehicle: Vehicle) -> Option<(Vec<EdgeIndex>, f64)> {
+    let tree = shortest_tree(city, roads, from, TreeDir::From, vehicle, Some(to));
     let t = tree.time_to(to)?;
     Some((tree.path(city, to)?, t))
 }
@@ -231,7 +347,7 @@ pub fn route(city: &CityMap, roads: &RoadState, from: u32, to: u32, cap_kmh: f64
 #[derive(Debug, Default, bevy::prelude::Resource)]
 pub struct RouteCache {
     version: u64,
-    trees: BTreeMap<(u32, TreeDir, u64), Arc<Tree>>,
+    trees: BTreeMap<(u32, TreeDir, (u64, u64)), Arc<Tree>>,
     /// Trees computed (for measurement).
     pub computed: u64,
     /// Lookups answered from the cache.
@@ -240,18 +356,18 @@ pub struct RouteCache {
 
 impl RouteCache {
     /// The tree rooted at `root`, computing it if the cache lacks it or the roads changed.
-    pub fn tree(&mut self, city: &CityMap, roads: &RoadState, root: u32, dir: TreeDir, cap_kmh: f64) -> Arc<Tree> {
+    pub fn tree(&mut self, city: &CityMap, roads: &RoadState, root: u32, dir: TreeDir, vehicle: Vehicle) -> Arc<Tree> {
         if roads.version() != self.version {
             self.trees.clear();
             self.version = roads.version();
         }
-        let key = (root, dir, cap_kmh.to_bits());
+        let key = (root, dir, roads.cache_key(vehicle));
         if let Some(t) = self.trees.get(&key) {
             self.hits += 1;
             return t.clone();
         }
         self.computed += 1;
-        let t = Arc::new(shortest_tree(city, roads, root, dir, cap_kmh, None));
+        let t = Arc::new(shortest_tree(city, roads, root, dir, vehicle, None));
         self.trees.insert(key, t.clone());
         t
     }
@@ -266,11 +382,11 @@ mod tests {
     fn line_route_time_is_length_over_speed() {
         let city = line_city(5, 500.0);
         let roads = RoadState::all_open(city.segments.len());
-        let (edges, t) = route(&city, &roads, 0, 4, 36.0).unwrap();
+        let (edges, t) = route(&city, &roads, 0, 4, Vehicle::dry(36.0)).unwrap();
         assert_eq!(edges.len(), 4);
         assert!((t - 200.0).abs() < 1e-9, "4 × 500 m at 10 m/s = 200 s, got {t}");
         // Class speed (test segments: 40 km/h) caps a faster truck.
-        let (_, t) = route(&city, &roads, 0, 4, 100.0).unwrap();
+        let (_, t) = route(&city, &roads, 0, 4, Vehicle::dry(100.0)).unwrap();
         assert!((t - 2000.0 / (40.0 / 3.6)).abs() < 1e-9);
     }
 
@@ -286,18 +402,18 @@ mod tests {
     fn grid_detours_around_a_closure_and_slowdown() {
         let city = grid_city(3, 3, 1000.0);
         let mut roads = RoadState::all_open(city.segments.len());
-        let (_, t) = route(&city, &roads, 0, 2, 100.0).unwrap();
+        let (_, t) = route(&city, &roads, 0, 2, Vehicle::dry(100.0)).unwrap();
         assert!((t - 180.0).abs() < 1e-9, "0→2 straight: 2 km = 180 s, got {t}");
         // Close 1–2: the best detour is 0-1-4-5-2 (4 km = 360 s).
         let s12 = seg_between(&city, 1, 2);
         roads.set(s12, EdgeState::Closed);
-        let (edges, t) = route(&city, &roads, 0, 2, 100.0).unwrap();
+        let (edges, t) = route(&city, &roads, 0, 2, Vehicle::dry(100.0)).unwrap();
         assert!((t - 360.0).abs() < 1e-9, "{t}");
         assert!(edges.iter().all(|e| city.segment_of(*e) != s12));
         // Halve speed on 1–4: 0-3-4-5-2 = 4 km = 360 s is as good as the slowed path?
         // slowed path 0-1-4-5-2 = 90 + 180 + 90 + 90 = 450 s, so the 0-3-4-5-2 route wins.
         roads.set(seg_between(&city, 1, 4), EdgeState::Slowed(0.5));
-        let (edges, t) = route(&city, &roads, 0, 2, 100.0).unwrap();
+        let (edges, t) = route(&city, &roads, 0, 2, Vehicle::dry(100.0)).unwrap();
         assert!((t - 360.0).abs() < 1e-9);
         let first = city.graph.edge_endpoints(edges[0]).unwrap().1.index();
         assert_eq!(first, 3, "goes up first");
@@ -308,16 +424,16 @@ mod tests {
         let city = line_city(3, 100.0);
         let mut roads = RoadState::all_open(city.segments.len());
         roads.set(1, EdgeState::Closed);
-        assert!(route(&city, &roads, 0, 2, 50.0).is_none());
+        assert!(route(&city, &roads, 0, 2, Vehicle::dry(50.0)).is_none());
     }
 
     #[test]
     fn to_trees_give_the_same_times_as_from_trees_on_two_way_roads() {
         let city = grid_city(4, 3, 700.0);
         let roads = RoadState::all_open(city.segments.len());
-        let to = shortest_tree(&city, &roads, 5, TreeDir::To, 60.0, None);
+        let to = shortest_tree(&city, &roads, 5, TreeDir::To, Vehicle::dry(60.0), None);
         for n in 0..city.node_count() as u32 {
-            let (path, t) = route(&city, &roads, n, 5, 60.0).unwrap();
+            let (path, t) = route(&city, &roads, n, 5, Vehicle::dry(60.0)).unwrap();
             assert!((to.time_to(n).unwrap() - t).abs() < 1e-9);
             let p2 = to.path(&city, n).unwrap();
             assert_eq!(p2.len(), path.len());
@@ -329,11 +445,11 @@ mod tests {
         let city = line_city(3, 100.0);
         let mut roads = RoadState::all_open(city.segments.len());
         let mut cache = RouteCache::default();
-        let t1 = cache.tree(&city, &roads, 0, TreeDir::From, 50.0);
-        let _ = cache.tree(&city, &roads, 0, TreeDir::From, 50.0);
+        let t1 = cache.tree(&city, &roads, 0, TreeDir::From, Vehicle::dry(50.0));
+        let _ = cache.tree(&city, &roads, 0, TreeDir::From, Vehicle::dry(50.0));
         assert_eq!((cache.computed, cache.hits), (1, 1));
         roads.set(1, EdgeState::Closed);
-        let t2 = cache.tree(&city, &roads, 0, TreeDir::From, 50.0);
+        let t2 = cache.tree(&city, &roads, 0, TreeDir::From, Vehicle::dry(50.0));
         assert!(t1.time_to(2).is_some() && t2.time_to(2).is_none());
     }
 
@@ -342,5 +458,44 @@ mod tests {
             .iter()
             .position(|s| (s.a, s.b) == (a, b) || (s.a, s.b) == (b, a))
             .unwrap() as SegmentId
+    }
+}
+
+#[cfg(test)]
+mod water_tests {
+    use super::*;
+    use crate::testkit::line_city;
+
+    #[test]
+    fn wading_factor_follows_pregnolato_for_a_car() {
+        // Car limit 0.3 m: 150 mm ⇒ v = 0.0009·150² − 0.5529·150 + 86.9448 = 24.2598 km/h.
+        let f = wading_factor(0.15, 0.3);
+        assert!((f * 86.9448 - 24.2598).abs() < 1e-9, "{f}");
+        assert_eq!(wading_factor(0.0, 0.3), 1.0);
+        assert_eq!(wading_factor(0.3, 0.3), 0.0);
+        // A truck wading 0.9 m is less slowed by the same 0.15 m.
+        assert!(wading_factor(0.15, 0.9) > f);
+    }
+
+    #[test]
+    fn deep_water_closes_a_road_for_one_vehicle_but_not_another() {
+        let city = line_city(3, 1000.0);
+        let mut roads = RoadState::all_open(city.segments.len());
+        assert!(roads.set_depth(1, 0.52));
+        assert!(!roads.set_depth(1, 0.53), "same 5 cm band: no change");
+        assert!((roads.depth(1) - 0.5).abs() < 1e-6);
+        let light = Vehicle {
+            speed_kmh: 60.0,
+            wading_m: 0.5,
+        };
+        let heavy = Vehicle {
+            speed_kmh: 60.0,
+            wading_m: 1.1,
+        };
+        assert!(route(&city, &roads, 0, 2, light).is_none());
+        let (_, t) = route(&city, &roads, 0, 2, heavy).unwrap();
+        assert!(t > 180.0, "slowed by water: {t}");
+        assert!(roads.set_hazard_closed(0, true));
+        assert!(route(&city, &roads, 0, 2, heavy).is_none());
     }
 }

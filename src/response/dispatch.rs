@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::city::routing::Tree;
+use crate::city::routing::{Tree, Vehicle};
 use crate::people::GroupId;
 use crate::scenario::time::SimTime;
 use crate::scenario::{Handling, Items};
@@ -56,21 +56,21 @@ pub struct IdleTruck {
     pub capacity_kg: f64,
     /// Volume, m³.
     pub capacity_m3: f64,
-    /// Top speed, km/h.
-    pub speed_kmh: f64,
+    /// What it can drive.
+    pub vehicle: Vehicle,
 }
 
-/// Shortest-path trees from every depot, per truck speed.
+/// Shortest-path trees from every depot, per kind of vehicle.
 #[derive(Debug, Default, Clone)]
 pub struct TravelTimes {
-    /// (depot index, speed bits) → tree from the depot's node.
-    pub from_depot: BTreeMap<(usize, u64), Arc<Tree>>,
+    /// (depot index, vehicle key) → tree from the depot's node.
+    pub from_depot: BTreeMap<(usize, (u64, u64)), Arc<Tree>>,
 }
 
 impl TravelTimes {
-    /// Seconds from depot `d` to node `n` at `speed_kmh`.
-    pub fn from_depot(&self, d: usize, n: u32, speed_kmh: f64) -> Option<f64> {
-        self.from_depot.get(&(d, speed_kmh.to_bits()))?.time_to(n)
+    /// Seconds from depot `d` to node `n` for `vehicle`.
+    pub fn from_depot(&self, d: usize, n: u32, vehicle: Vehicle) -> Option<f64> {
+        self.from_depot.get(&(d, vehicle.key()))?.time_to(n)
     }
 }
 
@@ -135,19 +135,21 @@ fn serve_in_order(view: &DispatchView, order: &[usize]) -> Vec<Assignment> {
                 if (open.initial == 0 || a.initial == 0) && (open.basic == 0 || a.basic == 0) {
                     continue;
                 }
-                let mut seen_speeds: Vec<(usize, u64)> = Vec::new();
+                // Trucks parked at one depot with the same vehicle are
+                // interchangeable: try the first of each kind only.
+                let mut seen: Vec<(usize, (u64, u64))> = Vec::new();
                 for (k, t) in view.trucks.iter().enumerate() {
-                    if used[k] || seen_speeds.contains(&(t.at, t.speed_kmh.to_bits())) {
+                    if used[k] || seen.contains(&(t.at, t.vehicle.key())) {
                         continue;
                     }
-                    seen_speeds.push((t.at, t.speed_kmh.to_bits()));
-                    let Some(to_group) = view.travel.from_depot(dep.depot, d.node, t.speed_kmh) else {
+                    seen.push((t.at, t.vehicle.key()));
+                    let Some(to_group) = view.travel.from_depot(dep.depot, d.node, t.vehicle) else {
                         continue;
                     };
                     let to_depot = if t.at == dep.depot {
                         0.0
                     } else {
-                        match view.travel.from_depot(t.at, dep.node, t.speed_kmh) {
+                        match view.travel.from_depot(t.at, dep.node, t.vehicle) {
                             Some(s) => s,
                             None => continue,
                         }
@@ -219,19 +221,19 @@ impl DispatchPolicy for NearestFirst {
     }
 
     fn plan(&self, view: &DispatchView) -> Vec<Assignment> {
-        let speeds: Vec<f64> = {
-            let mut v: Vec<f64> = view.trucks.iter().map(|t| t.speed_kmh).collect();
-            v.sort_by(f64::total_cmp);
-            v.dedup();
+        let vehicles: Vec<Vehicle> = {
+            let mut v: Vec<Vehicle> = view.trucks.iter().map(|t| t.vehicle).collect();
+            v.sort_by_key(|x| x.key());
+            v.dedup_by_key(|x| x.key());
             v
         };
         let reach = |d: &Demand| -> f64 {
             view.depots
                 .iter()
                 .flat_map(|dep| {
-                    speeds
+                    vehicles
                         .iter()
-                        .filter_map(move |&s| view.travel.from_depot(dep.depot, d.node, s))
+                        .filter_map(move |&v| view.travel.from_depot(dep.depot, d.node, v))
                 })
                 .fold(f64::INFINITY, f64::min)
         };
@@ -250,7 +252,7 @@ impl DispatchPolicy for NearestFirst {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::city::routing::{RoadState, TreeDir, shortest_tree};
+    use crate::city::routing::{RoadState, TreeDir, Vehicle, shortest_tree};
     use crate::testkit::line_city;
 
     fn view_fixture() -> (TravelTimes, Vec<DepotOffer>, Vec<IdleTruck>) {
@@ -260,8 +262,15 @@ mod tests {
         let mut travel = TravelTimes::default();
         for (d, node) in [(0usize, 0u32), (1, 10)] {
             travel.from_depot.insert(
-                (d, 60f64.to_bits()),
-                Arc::new(shortest_tree(&city, &roads, node, TreeDir::From, 60.0, None)),
+                (d, Vehicle::dry(60.0).key()),
+                Arc::new(shortest_tree(
+                    &city,
+                    &roads,
+                    node,
+                    TreeDir::From,
+                    Vehicle::dry(60.0),
+                    None,
+                )),
             );
         }
         let depots = vec![
@@ -288,14 +297,14 @@ mod tests {
                 at: 0,
                 capacity_kg: 5000.0,
                 capacity_m3: 20.0,
-                speed_kmh: 60.0,
+                vehicle: Vehicle::dry(60.0),
             },
             IdleTruck {
                 id: TruckId(1),
                 at: 1,
                 capacity_kg: 5000.0,
                 capacity_m3: 20.0,
-                speed_kmh: 60.0,
+                vehicle: Vehicle::dry(60.0),
             },
         ];
         (travel, depots, trucks)

@@ -13,7 +13,7 @@ pub mod trucks;
 
 use bevy::prelude::*;
 
-use crate::city::routing::{RoadState, RouteCache, TreeDir};
+use crate::city::routing::{RoadState, RouteCache, TreeDir, Vehicle};
 use crate::people::{AffectedGroup, GroupIndex, Relief, ReliefKind};
 use crate::scenario::time::{SimDuration, SimTime};
 use crate::scenario::{DispatchPolicyKind, TierDef};
@@ -43,7 +43,7 @@ pub struct TruckIndex(pub Vec<Entity>);
 #[derive(Resource, Debug, Default)]
 pub struct Travel {
     version: Option<u64>,
-    /// Trees from every depot trucks load at, per fleet speed.
+    /// Trees from every depot trucks load at, per kind of vehicle.
     pub times: TravelTimes,
     reach_key: Option<(u64, usize)>,
 }
@@ -80,7 +80,7 @@ impl Plugin for ResponsePlugin {
                             home: f.depot,
                             capacity_kg: f.capacity_kg,
                             capacity_m3: f.capacity_m3,
-                            speed_kmh: f.speed_kmh,
+                            vehicle: f.vehicle,
                             ready: f.ready,
                         },
                         TruckState {
@@ -126,17 +126,17 @@ fn dispatch_trucks(
     let loading: Vec<bool> = reserves.depots.iter().map(|d| d.loads_trucks(now)).collect();
     // Trees from every depot trucks could ever load at; rebuilt only when roads change.
     if travel.version != Some(roads.version()) {
-        let mut speeds: Vec<f64> = spec.0.fleet.iter().map(|f| f.speed_kmh).collect();
-        speeds.sort_by(f64::total_cmp);
-        speeds.dedup();
+        let mut vehicles: Vec<Vehicle> = spec.0.fleet.iter().map(|f| f.vehicle).collect();
+        vehicles.sort_by_key(|v| v.key());
+        vehicles.dedup_by_key(|v| v.key());
         let mut times = TravelTimes::default();
         for (d, depot) in reserves.depots.iter().enumerate() {
             if matches!(depot.def.tier, TierDef::Community { .. }) {
                 continue;
             }
-            for &s in &speeds {
-                let tree = cache.tree(&city.0, &roads, depot.def.node, TreeDir::From, s);
-                times.from_depot.insert((d, s.to_bits()), tree);
+            for &v in &vehicles {
+                let tree = cache.tree(&city.0, &roads, depot.def.node, TreeDir::From, v);
+                times.from_depot.insert((d, v.key()), tree);
             }
         }
         travel.times = times;
@@ -171,7 +171,7 @@ fn dispatch_trucks(
             },
             capacity_kg: t.capacity_kg,
             capacity_m3: t.capacity_m3,
-            speed_kmh: t.speed_kmh,
+            vehicle: t.vehicle,
         })
         .collect();
     if idle.is_empty() {

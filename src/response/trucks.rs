@@ -17,7 +17,7 @@ use bevy::prelude::*;
 use petgraph::graph::EdgeIndex;
 
 use crate::city::CityMap;
-use crate::city::routing::{EdgeState, RoadState, RouteCache, TreeDir, route};
+use crate::city::routing::{EdgeState, RoadState, RouteCache, TreeDir, Vehicle, route};
 use crate::people::GroupId;
 use crate::scenario::time::SimTime;
 use crate::scenario::{Handling, Items};
@@ -47,8 +47,8 @@ pub struct Truck {
     pub capacity_kg: f64,
     /// Volume, m³.
     pub capacity_m3: f64,
-    /// Top speed, km/h.
-    pub speed_kmh: f64,
+    /// Top speed and wading depth.
+    pub vehicle: Vehicle,
     /// Drivers ready from.
     pub ready: SimTime,
 }
@@ -214,11 +214,11 @@ fn plan(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx, dest: u32, depot_tree
     let from = st.motion.node;
     let found = match depot_tree {
         Some((root, dir)) => {
-            let tree = ctx.cache.tree(ctx.city, ctx.roads, root, dir, truck.speed_kmh);
+            let tree = ctx.cache.tree(ctx.city, ctx.roads, root, dir, truck.vehicle);
             let target = if dir == TreeDir::From { dest } else { from };
             tree.path(ctx.city, target)
         }
-        None => route(ctx.city, ctx.roads, from, dest, truck.speed_kmh).map(|r| r.0),
+        None => route(ctx.city, ctx.roads, from, dest, truck.vehicle).map(|r| r.0),
     };
     st.motion.dest = dest;
     st.motion.version = ctx.roads.version();
@@ -321,7 +321,7 @@ fn drive(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx, end_s: f64) -> bool 
             return false;
         }
         let seg = ctx.city.segment_of(e);
-        let Some(full_s) = crate::city::routing::traverse_s(ctx.city, ctx.roads, seg, truck.speed_kmh) else {
+        let Some(full_s) = crate::city::routing::traverse_s(ctx.city, ctx.roads, seg, truck.vehicle) else {
             // Closed under us at a node boundary: re-plan from here.
             plan(truck, st, ctx, st.motion.dest, None);
             continue;

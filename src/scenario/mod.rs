@@ -13,7 +13,7 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 use serde::de::DeserializeOwned;
 
-use crate::city::routing::EdgeState;
+use crate::city::routing::{EdgeState, Vehicle};
 use crate::city::{CityMap, NameRef, SegmentId, Xy, resolve_map_path};
 use crate::error::{Diagnostic, Error};
 use locate::SourceIndex;
@@ -172,8 +172,8 @@ pub struct FleetDef {
     pub capacity_kg: f64,
     /// Volume, m³.
     pub capacity_m3: f64,
-    /// Top speed, km/h.
-    pub speed_kmh: f64,
+    /// Top speed and wading depth.
+    pub vehicle: Vehicle,
     /// Drivers ready.
     pub ready: SimTime,
 }
@@ -826,6 +826,9 @@ fn check_fleet(
         c.positive(&format!("{f}.capacity_kg"), fl.capacity_kg, MAX_PAYLOAD_KG, "kg");
         c.positive(&format!("{f}.capacity_m3"), fl.capacity_m3, 150.0, "m³");
         c.positive(&format!("{f}.speed_kmh"), fl.speed_kmh, 150.0, "km/h");
+        if let Some(w) = fl.wading_m {
+            c.positive(&format!("{f}.wading_m"), w, 3.0, "m");
+        }
         let ready = match &fl.ready {
             Some(t) => c.time(&format!("{f}.ready"), t, start, end),
             None => SimTime::ZERO,
@@ -846,7 +849,10 @@ fn check_fleet(
                     trucks: fl.trucks,
                     capacity_kg: fl.capacity_kg,
                     capacity_m3: fl.capacity_m3,
-                    speed_kmh: fl.speed_kmh,
+                    vehicle: Vehicle {
+                        speed_kmh: fl.speed_kmh,
+                        wading_m: fl.wading_m.unwrap_or_else(|| default_wading_m(fl.capacity_kg)),
+                    },
                     ready,
                 });
             }

@@ -244,6 +244,18 @@ pub struct FleetSpec {
     /// When the drivers are ready, e.g. `"1h"` (default at once).
     #[serde(default)]
     pub ready: Option<TimeSpec>,
+    /// Deepest water the trucks can drive through, m (default by payload: see
+    /// [`default_wading_m`]).
+    #[serde(default)]
+    pub wading_m: Option<f64>,
+}
+
+/// Default wading depth for a truck of `payload_kg`: light trucks (≤ 4.5 t
+/// payload) 0.7 m, heavier ones 1.1 m — the lower ends of the still-water
+/// limits for light and heavy vehicles in Contreras-Jara et al. (2018)
+/// (DOMAIN.md, "Flood").
+pub fn default_wading_m(payload_kg: f64) -> f64 {
+    if payload_kg <= 4_500.0 { 0.7 } else { 1.1 }
 }
 
 fn default_truck_speed() -> f64 {
