@@ -258,5 +258,9 @@ fn commercial_stock_waits_for_activation_and_production_for_its_lead_time() {
     );
     let r = run_in(dir.path(), &factory, "factory.ron");
     assert_eq!(r["score"]["initial_relief_hours"]["max"], 4.283, "{r:#}");
-    assert_eq!(r["reserves"][0]["produced"]["initial"].as_u64().unwrap() % 100, 0, "6000/h = 100 per minute");
+    assert_eq!(
+        r["reserves"][0]["produced"]["initial"].as_u64().unwrap() % 100,
+        0,
+        "6000/h = 100 per minute"
+    );
 }
