@@ -30,6 +30,68 @@ enum Command {
     Validate(ValidateArgs),
     /// List what is on a map: zones, places, named roads.
     Map(MapArgs),
+    /// Toxic threat-zone calculator: downwind distances to AEGL-1/2/3, or the
+    /// concentration at a point, for a chemical release (Gaussian plume).
+    Plume(PlumeArgs),
+}
+
+#[derive(Args, Debug)]
+struct PlumeArgs {
+    /// Chemical: name, Chinese name or CAS number (from assets/chemicals.ron).
+    #[arg(long)]
+    chemical: String,
+    /// Release rate, kg/s.
+    #[arg(long, value_name = "KG_S")]
+    rate: f64,
+    /// Release duration, e.g. 10m or 1h (default: continuous).
+    #[arg(long, value_name = "DURATION")]
+    duration: Option<String>,
+    /// Wind speed at 10 m, m/s.
+    #[arg(long, value_name = "M_S")]
+    wind: f64,
+    /// Pasquill–Gifford stability class, A (very unstable) to F (very stable).
+    #[arg(long, value_parser = parse_stability)]
+    stability: tabletop::hazard::plume::Stability,
+    /// Use Briggs urban dispersion (default rural).
+    #[arg(long)]
+    urban: bool,
+    /// Release height above ground, m.
+    #[arg(long, default_value_t = 0.0, value_name = "M")]
+    height: f64,
+    /// Print the ground-level concentration at X,Y: X m downwind, Y m crosswind.
+    #[arg(long, value_name = "X,Y", value_parser = parse_xy, allow_hyphen_values = true)]
+    at: Option<(f64, f64)>,
+    /// Compare with the 10-minute or the 60-minute AEGLs.
+    #[arg(long, default_value = "60", value_parser = ["10", "60"])]
+    aegl_minutes: String,
+    /// Chemicals file (default: assets/chemicals.ron).
+    #[arg(long, value_name = "FILE")]
+    chemicals: Option<PathBuf>,
+}
+
+fn parse_stability(s: &str) -> Result<tabletop::hazard::plume::Stability, String> {
+    use tabletop::hazard::plume::Stability::*;
+    match s.trim().to_ascii_uppercase().as_str() {
+        "A" => Ok(A),
+        "B" => Ok(B),
+        "C" => Ok(C),
+        "D" => Ok(D),
+        "E" => Ok(E),
+        "F" => Ok(F),
+        _ => Err(format!("expected a stability class A, B, C, D, E or F, found \"{s}\"")),
+    }
+}
+
+fn parse_xy(s: &str) -> Result<(f64, f64), String> {
+    let err = || format!("expected X,Y in metres (downwind, crosswind), e.g. 1000,0; found \"{s}\"");
+    let (x, y) = s.split_once(',').ok_or_else(err)?;
+    let x: f64 = x.trim().parse().map_err(|_| err())?;
+    let y: f64 = y.trim().parse().map_err(|_| err())?;
+    if x.is_finite() && y.is_finite() {
+        Ok((x, y))
+    } else {
+        Err(err())
+    }
 }
 
 #[derive(Args, Debug)]
@@ -140,6 +202,51 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
             } else {
                 Err(tabletop::Error::Input(problems))
             }
+        }
+        Command::Plume(a) => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let path = match a.chemicals {
+                Some(p) => p,
+                None => tabletop::hazard::default_chemicals_path(&cwd).ok_or_else(|| {
+                    tabletop::Error::one(tabletop::Diagnostic::new(
+                        std::path::Path::new("assets/chemicals.ron"),
+                        None,
+                        "",
+                        "no chemicals file found; pass --chemicals FILE",
+                    ))
+                })?,
+            };
+            let chemicals = tabletop::hazard::load_chemicals_file(&path)?;
+            let duration_s = match &a.duration {
+                Some(d) => tabletop::scenario::time::parse_duration(d)
+                    .map_err(|m| {
+                        tabletop::Error::one(tabletop::Diagnostic::new(
+                            std::path::Path::new("command line"),
+                            None,
+                            "--duration",
+                            m,
+                        ))
+                    })?
+                    .secs() as f64,
+                None => f64::INFINITY,
+            };
+            let query = tabletop::hazard::calc::PlumeQuery {
+                chemical: a.chemical,
+                rate_kg_s: a.rate,
+                duration_s,
+                wind_m_s: a.wind,
+                stability: a.stability,
+                urban: a.urban,
+                height_m: a.height,
+                at: a.at,
+                aegl: if a.aegl_minutes == "10" {
+                    tabletop::hazard::plume::AeglDuration::Min10
+                } else {
+                    tabletop::hazard::plume::AeglDuration::Min60
+                },
+            };
+            print_ignoring_broken_pipe(&tabletop::hazard::calc::answer(&query, &chemicals)?);
+            Ok(())
         }
         Command::Map(a) => {
             let path = tabletop::city::resolve_map_path(&a.map, &std::env::current_dir().unwrap_or_default())

@@ -7,6 +7,7 @@
 
 pub mod map_schema;
 pub mod routing;
+pub mod terrain;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
