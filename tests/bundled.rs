@@ -100,9 +100,11 @@ fn the_cli_runs_a_bundled_scenario_and_writes_four_files() {
 /// After an intended change, run `cargo test --test bundled -- --ignored print_golden`
 /// and review the new values before updating the table.
 const GOLDEN: &[(&str, &str)] = &[
-    ("city-centre-waterlogging", "a54fa75c9f1e2bd9"),
-    ("reserves-stretched", "931b84eae7ec93f1"),
-    ("wei-flood-west", "131959f2dd7574ef"),
+    ("chlorine-release", "354fed6ba8990fdb"),
+    ("city-centre-waterlogging", "c4d14e6542b0f083"),
+    ("reserves-stretched", "a286599060c235ab"),
+    ("wei-flood-west", "19a5246eed434a99"),
+    ("wei-levee-breach", "24ed77692fd97594"),
 ];
 
 fn fnv1a(bytes: &[u8]) -> String {
@@ -149,4 +151,35 @@ fn print_golden() {
     for (n, h) in hashes() {
         println!("    (\"{n}\", \"{h}\"),");
     }
+}
+
+#[test]
+fn the_levee_breach_floods_villages_and_conserves_water() {
+    let r = tabletop::run_file(&root().join("scenarios/linqing/wei-levee-breach.ron"), None).unwrap();
+    let flood = r
+        .report
+        .hazards
+        .flood
+        .as_ref()
+        .expect("the breach scenario has a flood");
+    assert!(flood.peak_flooded_area_km2 > 10.0, "{flood:?}");
+    assert!(flood.people_affected > 0 && r.report.score.affected_people == flood.people_affected);
+    assert!(flood.balance_relative_error < 1e-6, "{flood:?}");
+    assert!(flood.volume_in_m3 > 0.0 && flood.volume_on_grid_m3 >= 0.0);
+    let journal = &r.journal_jsonl;
+    assert!(journal.contains("\"event\":\"HazardStarted\""));
+}
+
+#[test]
+fn the_chlorine_release_evacuates_the_aegl2_zone_and_closes_aegl3_roads() {
+    let r = tabletop::run_file(&root().join("scenarios/linqing/chlorine-release.ron"), None).unwrap();
+    let rel = &r.report.hazards.releases[0];
+    let [a1, a2, a3] = rel.threat_zone_km2;
+    assert!(a1 > a2 && a2 > a3 && a3 > 0.0, "zones nest: {rel:?}");
+    assert!(rel.evacuated_people > 0);
+    assert_eq!(
+        r.report.score.affected_people, rel.evacuated_people,
+        "only the cloud affects people here"
+    );
+    assert!(r.journal_jsonl.contains("\"event\":\"WindChanged\""));
 }

@@ -1,11 +1,14 @@
 //! Stage 3: hazards. Owns the raster type the hazard models share ([`grid`]),
-//! the chemical-release model ([`plume`]) with its chemicals data file, and the
-//! `tabletop plume` threat-zone calculator ([`calc`]).
+//! the models — 2D flood ([`flood`]), fire ([`fire`]), chemical release
+//! ([`plume`], with its chemicals data file) — the `tabletop plume` threat-zone
+//! calculator ([`calc`]), and the plugin that runs them in a simulation ([`sim`]).
 
 pub mod calc;
 pub mod fire;
+pub mod flood;
 pub mod grid;
 pub mod plume;
+pub mod sim;
 
 use std::path::{Path, PathBuf};
 

@@ -116,7 +116,7 @@ impl Plugin for PeoplePlugin {
 }
 
 /// Impacts: spawn a group for every impact due by now.
-fn activate_impacts(
+pub fn activate_impacts(
     mut commands: Commands,
     clock: Res<SimClock>,
     spec: Res<Spec>,

@@ -53,6 +53,9 @@ pub fn map_svg(r: &RunResult, width: f64) -> String {
             pts.join(" ")
         );
     }
+    if let Some(depth) = &r.peak_depth {
+        s.push_str(&flood_cells(depth, &px, scale));
+    }
     let classes: [(&[RoadClass], &str, f64); 4] = [
         (&[RoadClass::Village], "#c8c8c0", 0.6),
         (&[RoadClass::UrbanBranch], "#b0b0a8", 0.6),
@@ -156,6 +159,41 @@ pub fn map_svg(r: &RunResult, width: f64) -> String {
     s
 }
 
+/// Depth classes for flood overlays: (lower bound m, colour).
+const DEPTH_CLASSES: [(f64, &str); 4] = [(0.05, "#c6dbef"), (0.3, "#6baed6"), (1.0, "#2171b5"), (2.0, "#08306b")];
+
+/// Peak flood depth as SVG rectangles, one per run of same-class cells in a row.
+fn flood_cells(depth: &crate::hazard::grid::Grid<f64>, px: &dyn Fn(Xy) -> (f64, f64), scale: f64) -> String {
+    let class_of = |d: f64| DEPTH_CLASSES.iter().rposition(|(lo, _)| d >= *lo);
+    let mut s = String::from(r#"<g fill-opacity="0.75">"#);
+    let cell = depth.dx * scale;
+    for j in 0..depth.ny {
+        let mut i = 0;
+        while i < depth.nx {
+            let Some(c) = class_of(*depth.at(i, j)) else {
+                i += 1;
+                continue;
+            };
+            let start = i;
+            while i < depth.nx && class_of(*depth.at(i, j)) == Some(c) {
+                i += 1;
+            }
+            let (x, y) = px(Xy {
+                x: depth.x0 + start as f64 * depth.dx,
+                y: depth.y0 + (j + 1) as f64 * depth.dx,
+            });
+            let _ = write!(
+                s,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{:.2}" height="{cell:.2}" fill="{}"/>"#,
+                (i - start) as f64 * cell,
+                DEPTH_CLASSES[c].1
+            );
+        }
+    }
+    s.push_str("</g>");
+    s
+}
+
 /// Coverage chart: share of affected people with initial / basic relief over time.
 pub fn coverage_svg(r: &RunResult) -> String {
     let (w, h, ml, mb, mt, mr) = (760.0, 300.0, 48.0, 36.0, 12.0, 12.0);
@@ -252,6 +290,54 @@ fn pct(x: f64) -> String {
     format!("{:.1} %", x * 100.0)
 }
 
+fn hazards_html(h: &crate::hazard::sim::HazardReport) -> String {
+    let mut s = String::new();
+    if h.flood.is_none() && h.releases.is_empty() {
+        return s;
+    }
+    s.push_str("<h2>Hazards</h2>");
+    if let Some(f) = &h.flood {
+        let _ = write!(
+            s,
+            "<table><tr><th>flood</th><th>value</th></tr><tr><td>peak flooded area</td><td>{} km²</td></tr><tr><td>deepest water</td><td>{} m</td></tr><tr><td>water in (breach + rain)</td><td>{:.0} m³</td></tr><tr><td>water out (drainage + edges)</td><td>{:.0} m³</td></tr><tr><td>water on the grid at the end</td><td>{:.0} m³</td></tr><tr><td>water balance error</td><td>{:.1e}</td></tr><tr><td>people affected by water</td><td>{}</td></tr><tr><td>expected deaths if nobody left</td><td>{:.1}</td></tr></table>",
+            f.peak_flooded_area_km2,
+            f.max_depth_m,
+            f.volume_in_m3,
+            f.volume_out_m3,
+            f.volume_on_grid_m3,
+            f.balance_relative_error,
+            f.people_affected,
+            f.expected_deaths_if_not_evacuated
+        );
+        s.push_str(r#"<div class="legend">peak depth: "#);
+        for (k, (lo, c)) in DEPTH_CLASSES.iter().enumerate() {
+            let hi = DEPTH_CLASSES
+                .get(k + 1)
+                .map_or("+".to_string(), |(h, _)| format!("–{h}"));
+            let _ = write!(
+                s,
+                r#"<span><i style="background:{c};border-radius:0"></i>{lo}{hi} m</span>"#
+            );
+        }
+        s.push_str("</div>");
+    }
+    for r in &h.releases {
+        let _ = write!(
+            s,
+            "<table><tr><th>release {}</th><th>value</th></tr><tr><td>chemical</td><td>{}</td></tr><tr><td>AEGL-1 / 2 / 3 (60 min) zone, peak</td><td>{} / {} / {} km²</td></tr><tr><td>people evacuated (inside AEGL-2)</td><td>{}</td></tr><tr><td>expected casualties if people stayed outdoors</td><td>{:.1}</td></tr></table><p class=\"note\">{}</p>",
+            esc(&r.id),
+            esc(&r.chemical),
+            r.threat_zone_km2[0],
+            r.threat_zone_km2[1],
+            r.threat_zone_km2[2],
+            r.evacuated_people,
+            r.expected_casualties_if_not_evacuated,
+            esc(&r.note)
+        );
+    }
+    s
+}
+
 /// The whole page.
 pub fn render(r: &RunResult) -> String {
     let rep = &r.report;
@@ -333,6 +419,7 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
 <table><tr><th>zone</th><th>affected</th><th>initial ≤ {ti} h</th><th>basic ≤ {tb} h</th><th>initial p50/p90/max h</th><th>basic p50/p90/max h</th><th>unmet</th></tr>{zones}</table>
 <h2>Reserves ("1+4")</h2>
 <table><tr><th>depot</th><th>name</th><th>tier</th><th>initial kits issued</th><th>basic sets issued</th><th>stock at start (kits / sets)</th><th>stock at end</th></tr>{reserves}</table>
+{hazards}
 <p class="note">Unreachable: {ug} groups ({up} people), up to {uh} h cut off. Trucks: {trucks}, {deliv} deliveries, {km} km, {util} busy.</p>
 <p class="note">{prov}</p>
 </body></html>
@@ -383,5 +470,6 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
         km = rep.fleet.km_driven,
         util = pct(rep.fleet.utilisation),
         prov = esc(&rep.map_provenance),
+        hazards = hazards_html(&rep.hazards),
     )
 }

@@ -68,6 +68,8 @@ pub struct Report {
     pub unreachable: Unreachable,
     /// Truck statistics.
     pub fleet: FleetOut,
+    /// Hazard figures (flood water balance, threat zones, ...).
+    pub hazards: crate::hazard::sim::HazardReport,
 }
 
 /// Targets.
@@ -216,6 +218,8 @@ pub struct RunResult {
     pub journal_jsonl: String,
     /// Segment ids closed at the end.
     pub closed_segments: Vec<u32>,
+    /// Peak flood depth per terrain cell, if the run had a flood.
+    pub peak_depth: Option<crate::hazard::grid::Grid<f64>>,
 }
 
 fn samples(g: &AffectedGroup, log: &[(crate::scenario::time::SimTime, u32)]) -> impl Iterator<Item = (f64, u32)> {
@@ -406,6 +410,7 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
         tiers,
         unreachable,
         fleet,
+        hazards: crate::hazard::sim::report(world),
     };
     let closed_segments = world
         .resource::<RoadState>()
@@ -420,6 +425,7 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
         timeline: world.resource::<Timeline>().0.clone(),
         journal_jsonl: world.resource::<Journal>().to_jsonl(),
         closed_segments,
+        peak_depth: crate::hazard::sim::peak_depth(world),
     }
 }
 

@@ -217,6 +217,63 @@ pub enum ActionDef {
         /// Items.
         stock: Stock,
     },
+    /// The wind changes: speed at 10 m (m/s), direction it blows from (degrees).
+    Wind(f64, f64),
+    /// A hazard starts (at the inject's time).
+    Hazard(HazardDef),
+}
+
+/// Weather resolved.
+#[derive(Debug, Clone)]
+pub struct WeatherDef {
+    /// Wind at 10 m, m/s.
+    pub wind_m_s: f64,
+    /// Direction the wind blows from, degrees clockwise from north.
+    pub wind_from_deg: f64,
+    /// Fixed stability class, or derived from time of day and cloud.
+    pub stability: Option<crate::hazard::plume::Stability>,
+    /// Cloud, oktas.
+    pub cloud_oktas: u8,
+    /// Rain: (seconds since start, mm/h).
+    pub rain_mm_h: Vec<(f64, f64)>,
+}
+
+/// A hazard resolved onto the map.
+#[derive(Debug, Clone)]
+pub struct HazardDef {
+    /// Identifier.
+    pub id: String,
+    /// Start.
+    pub start: SimTime,
+    /// Position, local metres.
+    pub xy: Xy,
+    /// Nearest road node.
+    pub node: u32,
+    /// What it is.
+    pub kind: HazardKind,
+}
+
+/// The kinds of hazard.
+#[derive(Debug, Clone)]
+pub enum HazardKind {
+    /// Levee breach: inflow (seconds after the breach, m³/s).
+    Breach {
+        /// Hydrograph.
+        inflow_m3_s: Vec<(f64, f64)>,
+    },
+    /// Fire.
+    Fire,
+    /// Toxic release.
+    Release {
+        /// The chemical.
+        chemical: Box<crate::hazard::plume::Chemical>,
+        /// kg/s.
+        rate_kg_s: f64,
+        /// Seconds.
+        duration_s: f64,
+        /// m.
+        height_m: f64,
+    },
 }
 
 /// An inject resolved.
@@ -275,6 +332,14 @@ pub struct RunSpec {
     pub injects: Vec<InjectDef>,
     /// Dispatch policy.
     pub dispatch: DispatchPolicyKind,
+    /// Weather.
+    pub weather: WeatherDef,
+    /// Hazards from the scenario (injects may add more).
+    pub hazards: Vec<HazardDef>,
+    /// Hazard hand-over interval.
+    pub hazard_step: SimDuration,
+    /// Terrain and land use, loaded when hazards need them.
+    pub terrain: Option<Arc<crate::city::terrain::Terrain>>,
 }
 
 /// Read, parse and check a scenario (and an optional layout file that replaces
@@ -309,14 +374,36 @@ pub fn load(path: &Path, layout: Option<&Path>) -> Result<RunSpec, Error> {
         }
         None => None,
     };
-    check(
+    let mut spec = check(
         path,
         &text,
         &scenario,
         layout.as_ref().map(|(p, t, l)| (p.as_path(), t.as_str(), l)),
         city,
         map_path,
-    )
+    )?;
+    let needs_terrain = !scenario.hazards.is_empty()
+        || !scenario.weather.rain_mm_h.is_empty()
+        || scenario.injects.iter().any(|i| matches!(i.action, Action::Hazard(_)));
+    if needs_terrain {
+        let terrain = crate::city::terrain::Terrain::load_for_map(&spec.map_path).map_err(|e| match e {
+            Error::Io { path: p, source } => Error::one(
+                Diagnostic::new(
+                    path,
+                    SourceIndex::build(&text).locate("hazards"),
+                    "hazards",
+                    format!(
+                        "hazards need the map's terrain, but {} cannot be read: {source}",
+                        p.display()
+                    ),
+                )
+                .with_hint("terrain rasters live next to the map: assets/maps/NAME-dem.asc and NAME-landuse.asc"),
+            ),
+            other => other,
+        })?;
+        spec.terrain = Some(Arc::new(terrain));
+    }
+    Ok(spec)
 }
 
 /// Collects diagnostics for one file.
@@ -632,6 +719,18 @@ pub fn check(
                     in_service: true,
                 })
             }
+            Action::Wind(speed, from) => {
+                c.non_negative(&format!("{af}.0"), *speed, 60.0, "m/s");
+                if !(from.is_finite() && (0.0..=360.0).contains(from)) {
+                    c.bad(
+                        &format!("{af}.1"),
+                        format!("expected a direction from 0 to 360 degrees, found {from}"),
+                    );
+                }
+                Some(ActionDef::Wind(*speed, *from))
+            }
+            // Resolved with the other hazards below.
+            Action::Hazard(_) => Some(ActionDef::Note),
             Action::AddStock { depot, stock } => {
                 c.count(&format!("{af}.stock.initial"), stock.initial, "kits");
                 c.count(&format!("{af}.stock.basic"), stock.basic, "sets");
@@ -649,6 +748,92 @@ pub fn check(
         }
     }
     injects.sort_by_key(|i| i.at);
+
+    let w = &s.weather;
+    c.non_negative("weather.wind_m_s", w.wind_m_s, 60.0, "m/s");
+    if !(w.wind_from_deg.is_finite() && (0.0..=360.0).contains(&w.wind_from_deg)) {
+        c.bad(
+            "weather.wind_from_deg",
+            format!("expected a direction from 0 to 360 degrees, found {}", w.wind_from_deg),
+        );
+    }
+    if w.cloud_oktas > 8 {
+        c.bad(
+            "weather.cloud_oktas",
+            format!("expected 0 to 8 oktas, found {}", w.cloud_oktas),
+        );
+    }
+    let mut rain: Vec<(f64, f64)> = Vec::new();
+    for (k, (t, mm)) in w.rain_mm_h.iter().enumerate() {
+        let at = c.time(&format!("weather.rain_mm_h[{k}].0"), t, start, end);
+        c.non_negative(&format!("weather.rain_mm_h[{k}].1"), *mm, 500.0, "mm/h");
+        if rain.last().is_some_and(|&(prev, _)| (at.secs() as f64) < prev) {
+            c.bad(
+                &format!("weather.rain_mm_h[{k}].0"),
+                "rain times must not go back in time",
+            );
+        }
+        rain.push((at.secs() as f64, *mm));
+    }
+    let weather = WeatherDef {
+        wind_m_s: w.wind_m_s,
+        wind_from_deg: w.wind_from_deg,
+        stability: w.stability,
+        cloud_oktas: w.cloud_oktas,
+        rain_mm_h: rain,
+    };
+    let chemicals = if hazard_specs(s).any(|h| matches!(h, HazardSpec::Release { .. })) {
+        let base = path.parent().unwrap_or(Path::new("."));
+        match crate::hazard::default_chemicals_path(base).map(|p| crate::hazard::load_chemicals_file(&p)) {
+            Some(Ok(list)) => list,
+            Some(Err(Error::Input(ds))) => {
+                c.out.extend(ds);
+                Vec::new()
+            }
+            _ => {
+                c.bad(
+                    "hazards",
+                    "chemical releases need assets/chemicals.ron, which was not found",
+                );
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let mut hazards = Vec::new();
+    let mut hazard_ids = std::collections::BTreeMap::new();
+    for (k, h) in s.hazards.iter().enumerate() {
+        let f = format!("hazards[{k}]");
+        if let Some(def) = resolve_hazard(&mut c, &city, h, &f, start, end, &chemicals) {
+            if let Some(prev) = hazard_ids.insert(def.id.clone(), k) {
+                c.bad(
+                    &format!("{f}.id"),
+                    format!("duplicate hazard id \"{}\" (also hazards[{prev}])", def.id),
+                );
+            }
+            hazards.push(def);
+        }
+    }
+    for (k, inj) in s.injects.iter().enumerate() {
+        if let Action::Hazard(h) = &inj.action {
+            let f = format!("injects[{k}].action.0");
+            if let Some(mut def) = resolve_hazard(&mut c, &city, h, &f, start, end, &chemicals) {
+                let id = inj.id.clone().unwrap_or_else(|| format!("inject-{}", k + 1));
+                if let Some(slot) = injects.iter_mut().find(|i| i.id == id) {
+                    def.start = slot.at;
+                    slot.action = ActionDef::Hazard(def);
+                }
+            }
+        }
+    }
+    let hazard_step = c.duration("hazard_step", &s.hazard_step);
+    if parse_duration(&s.hazard_step).is_ok() && !(60..=3_600).contains(&hazard_step.0) {
+        c.bad(
+            "hazard_step",
+            format!("expected 1 minute to 1 hour, found \"{}\"", s.hazard_step),
+        );
+    }
 
     let mut problems = c.out;
     if let Some(dc) = depot_checker {
@@ -678,7 +863,148 @@ pub fn check(
         impacts,
         injects,
         dispatch: s.dispatch,
+        weather,
+        hazards,
+        hazard_step,
+        terrain: None,
     })
+}
+
+fn hazard_specs(s: &Scenario) -> impl Iterator<Item = &HazardSpec> {
+    s.hazards.iter().chain(s.injects.iter().filter_map(|i| match &i.action {
+        Action::Hazard(h) => Some(h),
+        _ => None,
+    }))
+}
+
+fn resolve_site(c: &mut Checker, city: &CityMap, site: &Site, field: &str) -> Option<(Xy, u32)> {
+    match site {
+        Site::Place(p) => match city.place(p) {
+            Some(pi) => Some((city.places[pi].xy, city.places[pi].node)),
+            None => {
+                let hint = name_hint(city, p, |r| matches!(r, NameRef::Place(_)), "places");
+                c.bad_hint(
+                    &format!("{field}.0"),
+                    format!("\"{p}\" is not a place on the map"),
+                    hint,
+                );
+                None
+            }
+        },
+        Site::Node(n) => match city.node(n) {
+            Some(node) => Some((city.node_xy[node as usize], node)),
+            None => {
+                c.bad(&format!("{field}.0"), format!("\"{n}\" is not a node on the map"));
+                None
+            }
+        },
+        Site::LatLon(lat, lon) => {
+            let xy = city.projection.to_xy(crate::city::LatLon { lat: *lat, lon: *lon });
+            match city.nearest_node(xy) {
+                Some((n, d)) if d <= MAX_SNAP_M => Some((xy, n)),
+                _ => {
+                    c.bad_hint(
+                        field,
+                        format!("({lat}, {lon}) is off the map"),
+                        "check that lat and lon are not swapped",
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+fn resolve_hazard(
+    c: &mut Checker,
+    city: &CityMap,
+    h: &HazardSpec,
+    f: &str,
+    start: NaiveDateTime,
+    end: SimTime,
+    chemicals: &[crate::hazard::plume::Chemical],
+) -> Option<HazardDef> {
+    match h {
+        HazardSpec::Breach {
+            id,
+            at,
+            start: t,
+            inflow_m3_s,
+        } => {
+            let st = c.time(&format!("{f}.start"), t, start, end);
+            let site = resolve_site(c, city, at, &format!("{f}.at"));
+            let mut series: Vec<(f64, f64)> = Vec::new();
+            for (k, (d, q)) in inflow_m3_s.iter().enumerate() {
+                let dt = c.duration(&format!("{f}.inflow_m3_s[{k}].0"), d);
+                c.non_negative(&format!("{f}.inflow_m3_s[{k}].1"), *q, 50_000.0, "m³/s");
+                if series.last().is_some_and(|&(prev, _)| (dt.secs() as f64) < prev) {
+                    c.bad(
+                        &format!("{f}.inflow_m3_s[{k}].0"),
+                        "hydrograph times must not go back in time",
+                    );
+                }
+                series.push((dt.secs() as f64, *q));
+            }
+            if series.is_empty() {
+                c.bad(&format!("{f}.inflow_m3_s"), "expected at least one (time, m³/s) point");
+            }
+            let (xy, node) = site?;
+            Some(HazardDef {
+                id: id.clone(),
+                start: st,
+                xy,
+                node,
+                kind: HazardKind::Breach { inflow_m3_s: series },
+            })
+        }
+        HazardSpec::Fire { id, at, start: t } => {
+            let st = c.time(&format!("{f}.start"), t, start, end);
+            let (xy, node) = resolve_site(c, city, at, &format!("{f}.at"))?;
+            Some(HazardDef {
+                id: id.clone(),
+                start: st,
+                xy,
+                node,
+                kind: HazardKind::Fire,
+            })
+        }
+        HazardSpec::Release {
+            id,
+            chemical,
+            at,
+            start: t,
+            rate_kg_s,
+            duration,
+            height_m,
+        } => {
+            let st = c.time(&format!("{f}.start"), t, start, end);
+            c.positive(&format!("{f}.rate_kg_s"), *rate_kg_s, 10_000.0, "kg/s");
+            c.non_negative(&format!("{f}.height_m"), *height_m, 500.0, "m");
+            let d = c.duration(&format!("{f}.duration"), duration);
+            let chem = crate::hazard::plume::find_chemical(chemicals, chemical);
+            if chem.is_none() && !chemicals.is_empty() {
+                let known: Vec<&str> = chemicals.iter().map(|c| c.name.as_str()).collect();
+                c.bad_hint(
+                    &format!("{f}.chemical"),
+                    format!("unknown chemical \"{chemical}\""),
+                    format!("known: {}", known.join(", ")),
+                );
+            }
+            let (xy, node) = resolve_site(c, city, at, &format!("{f}.at"))?;
+            Some(HazardDef {
+                id: id.clone(),
+                start: st,
+                xy,
+                node,
+                kind: HazardKind::Release {
+                    chemical: Box::new(chem?.clone()),
+                    rate_kg_s: *rate_kg_s,
+                    duration_s: d.secs() as f64,
+                    height_m: *height_m,
+                },
+            })
+        }
+    }
 }
 
 fn check_depots(

@@ -58,6 +58,103 @@ pub struct Scenario {
     /// Automatic dispatch policy.
     #[serde(default)]
     pub dispatch: DispatchPolicyKind,
+    /// Weather: wind for plumes and fires, rain for floods.
+    #[serde(default)]
+    pub weather: WeatherSpec,
+    /// Hazards that unfold during the run (levee breaches, fires, chemical releases).
+    #[serde(default)]
+    pub hazards: Vec<HazardSpec>,
+    /// How often hazard models hand their state to roads and people (default `"5m"`).
+    #[serde(default = "default_hazard_step")]
+    pub hazard_step: String,
+}
+
+fn default_hazard_step() -> String {
+    "5m".to_string()
+}
+
+/// Weather over the run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WeatherSpec {
+    /// Wind speed at 10 m, m/s.
+    pub wind_m_s: f64,
+    /// Direction the wind blows from, degrees clockwise from north (45 = north-east wind).
+    pub wind_from_deg: f64,
+    /// Pasquill–Gifford stability class; when absent it follows from wind, time of day
+    /// and cloud (Turner's table).
+    pub stability: Option<crate::hazard::plume::Stability>,
+    /// Cloud cover, oktas (0–8).
+    pub cloud_oktas: u8,
+    /// Rain intensity over time: (time, mm/h) points, linear in between, 0 outside.
+    pub rain_mm_h: Vec<(TimeSpec, f64)>,
+}
+
+impl Default for WeatherSpec {
+    fn default() -> Self {
+        WeatherSpec {
+            wind_m_s: 2.0,
+            wind_from_deg: 0.0,
+            stability: None,
+            cloud_oktas: 4,
+            rain_mm_h: Vec::new(),
+        }
+    }
+}
+
+/// Where a hazard starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Site {
+    /// A named place.
+    Place(String),
+    /// A road node (name or `"#index"`).
+    Node(String),
+    /// A position.
+    LatLon(f64, f64),
+}
+
+/// A hazard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum HazardSpec {
+    /// A levee breach: water enters the floodplain at `at` following a hydrograph.
+    Breach {
+        /// Identifier.
+        id: String,
+        /// Where the water enters.
+        at: Site,
+        /// When the levee fails.
+        start: TimeSpec,
+        /// Inflow hydrograph: (time after the breach, m³/s) points, linear in between.
+        inflow_m3_s: Vec<(String, f64)>,
+    },
+    /// A fire starting at `at`: urban blocks burn by the Hamada model, fields by the
+    /// cellular automaton.
+    Fire {
+        /// Identifier.
+        id: String,
+        /// Ignition point.
+        at: Site,
+        /// Ignition time.
+        start: TimeSpec,
+    },
+    /// A continuous release of a toxic chemical (Gaussian plume).
+    Release {
+        /// Identifier.
+        id: String,
+        /// Chemical name, Chinese name or CAS number (from `assets/chemicals.ron`).
+        chemical: String,
+        /// Source.
+        at: Site,
+        /// Start of the release.
+        start: TimeSpec,
+        /// Release rate, kg/s.
+        rate_kg_s: f64,
+        /// Duration, e.g. `"30m"`.
+        duration: String,
+        /// Release height, m.
+        #[serde(default)]
+        height_m: f64,
+    },
 }
 
 fn default_step() -> String {
@@ -324,6 +421,10 @@ pub enum Action {
     DepotOutOfService(String),
     /// A depot resumes issuing.
     DepotInService(String),
+    /// The wind changes (speed m/s at 10 m, direction it blows from, degrees).
+    Wind(f64, f64),
+    /// A new hazard starts now (its own `start` is ignored).
+    Hazard(HazardSpec),
     /// Stock arrives at a depot (e.g. from the provincial reserve).
     AddStock {
         /// Depot id.

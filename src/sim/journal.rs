@@ -21,6 +21,24 @@ pub enum SimEvent {
         /// Facilitator text.
         text: String,
     },
+    /// A hazard started.
+    HazardStarted {
+        /// Time.
+        t: SimTime,
+        /// Hazard id.
+        id: String,
+        /// Kind.
+        kind: String,
+    },
+    /// The wind changed.
+    WindChanged {
+        /// Time.
+        t: SimTime,
+        /// Speed at 10 m, m/s.
+        speed_m_s: f64,
+        /// Direction it blows from, degrees.
+        from_deg: f64,
+    },
     /// Road states changed.
     RoadsChanged {
         /// Time.
@@ -153,6 +171,8 @@ impl SimEvent {
         match self {
             SimEvent::Inject { t, .. }
             | SimEvent::RoadsChanged { t, .. }
+            | SimEvent::HazardStarted { t, .. }
+            | SimEvent::WindChanged { t, .. }
             | SimEvent::Affected { t, .. }
             | SimEvent::Dispatched { t, .. }
             | SimEvent::Loaded { t, .. }

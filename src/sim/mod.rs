@@ -160,6 +160,8 @@ fn apply_injects(
     mut impacts: ResMut<PendingImpacts>,
     mut roads: ResMut<RoadState>,
     mut depot_requests: MessageWriter<DepotRequest>,
+    mut weather: ResMut<crate::hazard::sim::CurrentWeather>,
+    mut hazards: MessageWriter<crate::hazard::sim::StartHazard>,
     mut events: MessageWriter<SimEvent>,
 ) {
     while pending.queue.front().is_some_and(|i| i.at <= clock.now) {
@@ -198,6 +200,18 @@ fn apply_injects(
                     add: stock,
                 });
             }
+            ActionDef::Wind(speed_m_s, from_deg) => {
+                weather.wind_m_s = speed_m_s;
+                weather.wind_from_deg = from_deg;
+                events.write(SimEvent::WindChanged {
+                    t: inj.at,
+                    speed_m_s,
+                    from_deg,
+                });
+            }
+            ActionDef::Hazard(h) => {
+                hazards.write(crate::hazard::sim::StartHazard(h));
+            }
         }
     }
 }
@@ -222,6 +236,7 @@ pub fn build_app(spec: Arc<RunSpec>) -> App {
     .insert_resource(Spec(spec));
     app.add_plugins((
         SimPlugin,
+        crate::hazard::sim::HazardPlugin,
         crate::people::PeoplePlugin,
         crate::response::ResponsePlugin,
         crate::score::ScorePlugin,
