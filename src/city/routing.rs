@@ -81,14 +81,23 @@ pub struct RoadState {
     depth_m: Vec<f32>,
     /// Segments with water on them.
     wet: usize,
+    /// Depths at which passability or speed class changes, m, ascending.
+    thresholds: Vec<f32>,
     /// Closed by a hazard (fire, AEGL-3 cloud).
     hazard_closed: Vec<bool>,
     version: u64,
 }
 
-/// Water depths are kept in bands of 5 cm: routes change when a band changes,
-/// not at every centimetre of a rising flood.
+/// Water depths are kept in bands of 5 cm.
 pub const DEPTH_BAND_M: f32 = 0.05;
+
+/// Depths at which routes are re-planned, m: the first water, the car limit
+/// (0.3 m, Pregnolato et al. 2017), the emergency-vehicle limit (0.6 m, Kramer
+/// et al. 2016), and the light and heavy vehicle ranges of Contreras-Jara et al.
+/// (2018) (0.7–0.9 m, 1.1–1.5 m). Fleets add their own wading depths
+/// ([`RoadState::add_depth_threshold`]). Between two thresholds a rising flood
+/// slows trucks as they drive, but cached route trees are not rebuilt.
+pub const DEFAULT_DEPTH_THRESHOLDS_M: [f32; 7] = [0.05, 0.3, 0.6, 0.7, 0.9, 1.1, 1.5];
 
 impl RoadState {
     /// All segments open.
@@ -97,6 +106,7 @@ impl RoadState {
             states: vec![EdgeState::Open; segments],
             depth_m: vec![0.0; segments],
             wet: 0,
+            thresholds: DEFAULT_DEPTH_THRESHOLDS_M.to_vec(),
             hazard_closed: vec![false; segments],
             version: 0,
         }
@@ -118,22 +128,39 @@ impl RoadState {
         true
     }
 
-    /// Set the water depth on a segment (rounded down to a 5 cm band); bumps the
-    /// version when the band changes. Returns whether it changed.
+    /// Re-plan routes when water crosses `depth_m` too (e.g. a fleet's wading depth).
+    pub fn add_depth_threshold(&mut self, depth_m: f64) {
+        let d = depth_m as f32;
+        if d.is_finite() && !self.thresholds.contains(&d) {
+            self.thresholds.push(d);
+            self.thresholds.sort_by(f32::total_cmp);
+        }
+    }
+
+    fn depth_class(&self, d: f32) -> usize {
+        self.thresholds.iter().filter(|&&t| d >= t).count()
+    }
+
+    /// Set the water depth on a segment (rounded down to a 5 cm band). The
+    /// version changes — and routes are re-planned — only when the depth crosses
+    /// one of the thresholds. Returns whether it did.
     pub fn set_depth(&mut self, s: SegmentId, depth_m: f64) -> bool {
         let banded = ((depth_m.max(0.0) as f32) / DEPTH_BAND_M).floor() * DEPTH_BAND_M;
-        let slot = &mut self.depth_m[s as usize];
-        if *slot == banded {
+        let old = self.depth_m[s as usize];
+        if old == banded {
             return false;
         }
-        match (*slot > 0.0, banded > 0.0) {
+        match (old > 0.0, banded > 0.0) {
             (false, true) => self.wet += 1,
             (true, false) => self.wet -= 1,
             _ => {}
         }
-        *slot = banded;
-        self.version += 1;
-        true
+        self.depth_m[s as usize] = banded;
+        let crossed = self.depth_class(old) != self.depth_class(banded);
+        if crossed {
+            self.version += 1;
+        }
+        crossed
     }
 
     /// Water depth on a segment, m (banded).
@@ -482,7 +509,7 @@ mod water_tests {
         let city = line_city(3, 1000.0);
         let mut roads = RoadState::all_open(city.segments.len());
         assert!(roads.set_depth(1, 0.52));
-        assert!(!roads.set_depth(1, 0.53), "same 5 cm band: no change");
+        assert!(!roads.set_depth(1, 0.53), "no threshold crossed: routes stay");
         assert!((roads.depth(1) - 0.5).abs() < 1e-6);
         let light = Vehicle {
             speed_kmh: 60.0,

@@ -123,6 +123,13 @@ fn dispatch_trucks(
     mut events: MessageWriter<SimEvent>,
 ) {
     let now = clock.now;
+    // Nothing to do (and no trees to build) while every group has all it needs.
+    if !groups
+        .iter()
+        .any(|(g, r)| r.initial_done < g.people || r.basic_done < g.people)
+    {
+        return;
+    }
     let loading: Vec<bool> = reserves.depots.iter().map(|d| d.loads_trucks(now)).collect();
     // Trees from every depot trucks could ever load at; rebuilt only when roads change.
     if travel.version != Some(roads.version()) {

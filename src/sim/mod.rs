@@ -226,7 +226,13 @@ pub fn build_app(spec: Arc<RunSpec>) -> App {
         tick: 0,
     })
     .insert_resource(City(spec.city.clone()))
-    .insert_resource(RoadState::all_open(spec.city.segments.len()))
+    .insert_resource({
+        let mut roads = RoadState::all_open(spec.city.segments.len());
+        for f in &spec.fleet {
+            roads.add_depth_threshold(f.vehicle.wading_m);
+        }
+        roads
+    })
     .insert_resource(RouteCache::default())
     .insert_resource(rng::RngStreams::new(spec.seed))
     .insert_resource(PendingImpacts(spec.impacts.clone()))
