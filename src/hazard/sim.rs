@@ -9,8 +9,7 @@
 //!   [`RoadState`], which slows or closes it per vehicle; residents of a node
 //!   whose cell is under [`PEOPLE_FLOOD_DEPTH_M`] or more become an affected group;
 //! - **chemical release** (Gaussian plume while the release lasts, with the
-//!   current wind and the finite-duration peak correction; threat-zone areas use
-//!   the steady plume): segments with an end inside the AEGL-3 (60 min) zone close to
+//!   current wind and the finite-duration peak correction of Palazzi 1982): segments with an end inside the AEGL-3 (60 min) zone close to
 //!   unprotected vehicles; residents inside the AEGL-2 (60 min) zone must evacuate
 //!   and become an affected group; every node accumulates its toxic load
 //!   Σ Cⁿ·Δt, from which the probit gives expected casualties if people stayed.
@@ -71,6 +70,8 @@ pub struct ReleaseRun {
     pub peak_zone_m2: [f64; 3],
     /// People moved into affected groups because they were inside AEGL-2.
     pub evacuated: u64,
+    /// Highest ground concentration seen per cell of the area grid, kg/m³.
+    pub peak_concentration: Option<Grid<f32>>,
 }
 
 /// The state of every hazard.
@@ -237,6 +238,7 @@ fn start_hazards(
                     load: vec![0.0; n],
                     peak_zone_m2: [0.0; 3],
                     evacuated: 0,
+                    peak_concentration: None,
                 });
             }
             HazardKind::Fire => {}
@@ -403,6 +405,14 @@ fn hazard_effects(
                 0.0_f32,
             );
             plume::concentration_grid(&rel, &met, src, &mut grid);
+            // The same finite-duration peak as at the nodes.
+            for j in 0..grid.ny {
+                for i in 0..grid.nx {
+                    let (x, _) = plume::to_plume_frame(&met, src, grid.centre(i, j));
+                    let k = grid.idx(i, j);
+                    grid.data[k] = (f64::from(grid.data[k]) * plume::finite_duration_factor(&rel, &met, x)) as f32;
+                }
+            }
             for (k, tier) in [AeglTier::Aegl1, AeglTier::Aegl2, AeglTier::Aegl3]
                 .into_iter()
                 .enumerate()
@@ -410,6 +420,10 @@ fn hazard_effects(
                 if let Some(thr) = aegl(tier) {
                     run.peak_zone_m2[k] = run.peak_zone_m2[k].max(plume::footprint_area_m2(&grid, thr));
                 }
+            }
+            match &mut run.peak_concentration {
+                Some(peak) => peak.data.iter_mut().zip(&grid.data).for_each(|(p, c)| *p = p.max(*c)),
+                None => run.peak_concentration = Some(grid),
             }
         }
     }
@@ -538,6 +552,39 @@ pub fn report(world: &World) -> HazardReport {
         })
         .collect();
     HazardReport { flood, releases }
+}
+
+/// Peak AEGL tier (1–3, 0 = none) per cell of each release's area grid, for maps.
+pub fn threat_zones(world: &World) -> Vec<Grid<u8>> {
+    let Some(h) = world.get_resource::<HazardWorld>() else {
+        return Vec::new();
+    };
+    h.releases
+        .iter()
+        .filter_map(|r| {
+            let HazardKind::Release { chemical, .. } = &r.def.kind else {
+                return None;
+            };
+            let peak = r.peak_concentration.as_ref()?;
+            let thresholds: Vec<f64> = [AeglTier::Aegl1, AeglTier::Aegl2, AeglTier::Aegl3]
+                .into_iter()
+                .map(|t| chemical.aegl_kg_m3(t, AeglDuration::Min60).unwrap_or(f64::INFINITY))
+                .collect();
+            let data = peak
+                .data
+                .iter()
+                .map(|&c| thresholds.iter().filter(|&&t| f64::from(c) >= t).count() as u8)
+                .collect();
+            Some(Grid {
+                nx: peak.nx,
+                ny: peak.ny,
+                dx: peak.dx,
+                x0: peak.x0,
+                y0: peak.y0,
+                data,
+            })
+        })
+        .collect()
 }
 
 /// Depth of water per cell, for maps (None when the run had no flood).

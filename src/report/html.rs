@@ -54,7 +54,20 @@ pub fn map_svg(r: &RunResult, width: f64) -> String {
         );
     }
     if let Some(depth) = &r.peak_depth {
-        s.push_str(&flood_cells(depth, &px, scale));
+        let classes = depth
+            .data
+            .iter()
+            .map(|&d| DEPTH_CLASSES.iter().rposition(|(lo, _)| d >= *lo))
+            .collect();
+        s.push_str(&class_cells(depth, classes, &DEPTH_CLASSES.map(|c| c.1), &px, scale));
+    }
+    for zones in &r.threat_zones {
+        let classes = zones
+            .data
+            .iter()
+            .map(|&t| (t > 0).then(|| usize::from(t) - 1))
+            .collect();
+        s.push_str(&class_cells(zones, classes, &AEGL_COLOURS, &px, scale));
     }
     let classes: [(&[RoadClass], &str, f64); 4] = [
         (&[RoadClass::Village], "#c8c8c0", 0.6),
@@ -162,31 +175,40 @@ pub fn map_svg(r: &RunResult, width: f64) -> String {
 /// Depth classes for flood overlays: (lower bound m, colour).
 const DEPTH_CLASSES: [(f64, &str); 4] = [(0.05, "#c6dbef"), (0.3, "#6baed6"), (1.0, "#2171b5"), (2.0, "#08306b")];
 
-/// Peak flood depth as SVG rectangles, one per run of same-class cells in a row.
-fn flood_cells(depth: &crate::hazard::grid::Grid<f64>, px: &dyn Fn(Xy) -> (f64, f64), scale: f64) -> String {
-    let class_of = |d: f64| DEPTH_CLASSES.iter().rposition(|(lo, _)| d >= *lo);
-    let mut s = String::from(r#"<g fill-opacity="0.75">"#);
-    let cell = depth.dx * scale;
-    for j in 0..depth.ny {
+/// AEGL-1 / 2 / 3 threat-zone colours (yellow, orange, red, as in ALOHA).
+const AEGL_COLOURS: [&str; 3] = ["#fee08b", "#fc8d59", "#d73027"];
+
+/// Cells of a raster as SVG rectangles coloured by class, one rectangle per run
+/// of same-class cells in a row (`None` = not drawn).
+fn class_cells<T>(
+    grid: &crate::hazard::grid::Grid<T>,
+    classes: Vec<Option<usize>>,
+    colours: &[&str],
+    px: &dyn Fn(Xy) -> (f64, f64),
+    scale: f64,
+) -> String {
+    let mut s = String::from(r#"<g fill-opacity="0.7">"#);
+    let cell = grid.dx * scale;
+    for j in 0..grid.ny {
         let mut i = 0;
-        while i < depth.nx {
-            let Some(c) = class_of(*depth.at(i, j)) else {
+        while i < grid.nx {
+            let Some(c) = classes[grid.idx(i, j)] else {
                 i += 1;
                 continue;
             };
             let start = i;
-            while i < depth.nx && class_of(*depth.at(i, j)) == Some(c) {
+            while i < grid.nx && classes[grid.idx(i, j)] == Some(c) {
                 i += 1;
             }
             let (x, y) = px(Xy {
-                x: depth.x0 + start as f64 * depth.dx,
-                y: depth.y0 + (j + 1) as f64 * depth.dx,
+                x: grid.x0 + start as f64 * grid.dx,
+                y: grid.y0 + (j + 1) as f64 * grid.dx,
             });
             let _ = write!(
                 s,
                 r#"<rect x="{x:.1}" y="{y:.1}" width="{:.2}" height="{cell:.2}" fill="{}"/>"#,
                 (i - start) as f64 * cell,
-                DEPTH_CLASSES[c].1
+                colours[c]
             );
         }
     }
@@ -317,6 +339,17 @@ fn hazards_html(h: &crate::hazard::sim::HazardReport) -> String {
             let _ = write!(
                 s,
                 r#"<span><i style="background:{c};border-radius:0"></i>{lo}{hi} m</span>"#
+            );
+        }
+        s.push_str("</div>");
+    }
+    if !h.releases.is_empty() {
+        s.push_str(r#"<div class="legend">peak threat zones (60 min): "#);
+        for (k, c) in AEGL_COLOURS.iter().enumerate() {
+            let _ = write!(
+                s,
+                r#"<span><i style="background:{c};border-radius:0"></i>AEGL-{}</span>"#,
+                k + 1
             );
         }
         s.push_str("</div>");

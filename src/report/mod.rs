@@ -220,6 +220,8 @@ pub struct RunResult {
     pub closed_segments: Vec<u32>,
     /// Peak flood depth per terrain cell, if the run had a flood.
     pub peak_depth: Option<crate::hazard::grid::Grid<f64>>,
+    /// Peak AEGL tier per cell, one grid per release.
+    pub threat_zones: Vec<crate::hazard::grid::Grid<u8>>,
 }
 
 fn samples(g: &AffectedGroup, log: &[(crate::scenario::time::SimTime, u32)]) -> impl Iterator<Item = (f64, u32)> {
@@ -426,6 +428,7 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
         journal_jsonl: world.resource::<Journal>().to_jsonl(),
         closed_segments,
         peak_depth: crate::hazard::sim::peak_depth(world),
+        threat_zones: crate::hazard::sim::threat_zones(world),
     }
 }
 
