@@ -275,3 +275,31 @@ fn garbage_files_never_panic() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("g.ron"), "{ctx}");
     }
 }
+
+#[test]
+fn bad_hazards_and_weather_are_refused() {
+    let with = |hazards: &str| GOOD.replace("    injects:", &format!("    {hazards}\n    injects:"));
+    refused(
+        &with(r#"hazards: [Breach(id: "b", at: Node("N3"), start: "1h", inflow_m3_s: [("2h", 10), ("1h", 20)])],"#),
+        &["hazards[0].inflow_m3_s[1].0", "times must not go back"],
+    );
+    refused(
+        &with(
+            r#"hazards: [Release(id: "r", chemical: "kryptonite", at: Place("Depot"), start: "1h", rate_kg_s: 1, duration: "10m")],"#,
+        ),
+        &[
+            "hazards[0].chemical",
+            "unknown chemical \"kryptonite\"",
+            "known: chlorine",
+        ],
+    );
+    refused(
+        &with(r#"weather: (wind_m_s: 3, wind_from_deg: 400),"#),
+        &["weather.wind_from_deg", "0 to 360"],
+    );
+    // The test map has no terrain rasters: a valid breach is refused with a hint.
+    refused(
+        &with(r#"hazards: [Breach(id: "b", at: Node("N3"), start: "1h", inflow_m3_s: [("0", 10)])],"#),
+        &["hazards: hazards need the map's terrain", "NAME-dem.asc"],
+    );
+}

@@ -470,6 +470,27 @@ impl Checker<'_> {
         }
     }
 
+    /// A time series of `(time, value)` points: times must not go back, values
+    /// must lie in [0, `max`]. Returns `(seconds, value)` pairs.
+    fn series(
+        &mut self,
+        field: &str,
+        times: &[SimTime],
+        values: impl Iterator<Item = f64>,
+        max: f64,
+        unit: &str,
+    ) -> Vec<(f64, f64)> {
+        let mut out: Vec<(f64, f64)> = Vec::new();
+        for (k, (t, v)) in times.iter().zip(values).enumerate() {
+            self.non_negative(&format!("{field}[{k}].1"), v, max, unit);
+            if out.last().is_some_and(|&(prev, _)| (t.secs() as f64) < prev) {
+                self.bad(&format!("{field}[{k}].0"), "times must not go back");
+            }
+            out.push((t.secs() as f64, v));
+        }
+        out
+    }
+
     fn duration(&mut self, field: &str, s: &str) -> SimDuration {
         parse_duration(s).unwrap_or_else(|msg| {
             self.bad(field, msg);
@@ -763,18 +784,16 @@ pub fn check(
             format!("expected 0 to 8 oktas, found {}", w.cloud_oktas),
         );
     }
-    let mut rain: Vec<(f64, f64)> = Vec::new();
-    for (k, (t, mm)) in w.rain_mm_h.iter().enumerate() {
-        let at = c.time(&format!("weather.rain_mm_h[{k}].0"), t, start, end);
-        c.non_negative(&format!("weather.rain_mm_h[{k}].1"), *mm, 500.0, "mm/h");
-        if rain.last().is_some_and(|&(prev, _)| (at.secs() as f64) < prev) {
-            c.bad(
-                &format!("weather.rain_mm_h[{k}].0"),
-                "rain times must not go back in time",
-            );
-        }
-        rain.push((at.secs() as f64, *mm));
-    }
+    let rain_times: Vec<SimTime> = (w.rain_mm_h.iter().enumerate())
+        .map(|(k, (t, _))| c.time(&format!("weather.rain_mm_h[{k}].0"), t, start, end))
+        .collect();
+    let rain = c.series(
+        "weather.rain_mm_h",
+        &rain_times,
+        w.rain_mm_h.iter().map(|p| p.1),
+        500.0,
+        "mm/h",
+    );
     let weather = WeatherDef {
         wind_m_s: w.wind_m_s,
         wind_from_deg: w.wind_from_deg,
@@ -933,18 +952,16 @@ fn resolve_hazard(
         } => {
             let st = c.time(&format!("{f}.start"), t, start, end);
             let site = resolve_site(c, city, at, &format!("{f}.at"));
-            let mut series: Vec<(f64, f64)> = Vec::new();
-            for (k, (d, q)) in inflow_m3_s.iter().enumerate() {
-                let dt = c.duration(&format!("{f}.inflow_m3_s[{k}].0"), d);
-                c.non_negative(&format!("{f}.inflow_m3_s[{k}].1"), *q, 50_000.0, "m³/s");
-                if series.last().is_some_and(|&(prev, _)| (dt.secs() as f64) < prev) {
-                    c.bad(
-                        &format!("{f}.inflow_m3_s[{k}].0"),
-                        "hydrograph times must not go back in time",
-                    );
-                }
-                series.push((dt.secs() as f64, *q));
-            }
+            let times: Vec<SimTime> = (inflow_m3_s.iter().enumerate())
+                .map(|(k, (d, _))| SimTime(c.duration(&format!("{f}.inflow_m3_s[{k}].0"), d).secs()))
+                .collect();
+            let series = c.series(
+                &format!("{f}.inflow_m3_s"),
+                &times,
+                inflow_m3_s.iter().map(|p| p.1),
+                50_000.0,
+                "m³/s",
+            );
             if series.is_empty() {
                 c.bad(&format!("{f}.inflow_m3_s"), "expected at least one (time, m³/s) point");
             }
