@@ -491,6 +491,30 @@ impl Checker<'_> {
         out
     }
 
+    /// Resolve a place name, or report it (with a "did you mean" hint) at `field`.
+    fn place(&mut self, city: &CityMap, name: &str, field: &str) -> Option<usize> {
+        let found = city.place(name);
+        if found.is_none() {
+            let hint = name_hint(city, name, |r| matches!(r, NameRef::Place(_)), "places");
+            self.bad_hint(field, format!("\"{name}\" is not a place on the map"), hint);
+        }
+        found
+    }
+
+    /// Resolve a node name (village, place, or `"#index"`), or report it at `field`.
+    fn node(&mut self, city: &CityMap, name: &str, field: &str) -> Option<u32> {
+        let found = city.node(name);
+        if found.is_none() {
+            let hint = name_hint(city, name, |r| matches!(r, NameRef::Node(_)), "nodes");
+            self.bad_hint(
+                field,
+                format!("\"{name}\" is not a node on the map (a village name or \"#index\")"),
+                hint,
+            );
+        }
+        found
+    }
+
     fn duration(&mut self, field: &str, s: &str) -> SimDuration {
         parse_duration(s).unwrap_or_else(|msg| {
             self.bad(field, msg);
@@ -898,25 +922,12 @@ fn hazard_specs(s: &Scenario) -> impl Iterator<Item = &HazardSpec> {
 
 fn resolve_site(c: &mut Checker, city: &CityMap, site: &Site, field: &str) -> Option<(Xy, u32)> {
     match site {
-        Site::Place(p) => match city.place(p) {
-            Some(pi) => Some((city.places[pi].xy, city.places[pi].node)),
-            None => {
-                let hint = name_hint(city, p, |r| matches!(r, NameRef::Place(_)), "places");
-                c.bad_hint(
-                    &format!("{field}.0"),
-                    format!("\"{p}\" is not a place on the map"),
-                    hint,
-                );
-                None
-            }
-        },
-        Site::Node(n) => match city.node(n) {
-            Some(node) => Some((city.node_xy[node as usize], node)),
-            None => {
-                c.bad(&format!("{field}.0"), format!("\"{n}\" is not a node on the map"));
-                None
-            }
-        },
+        Site::Place(p) => c
+            .place(city, p, &format!("{field}.0"))
+            .map(|pi| (city.places[pi].xy, city.places[pi].node)),
+        Site::Node(n) => c
+            .node(city, n, &format!("{field}.0"))
+            .map(|node| (city.node_xy[node as usize], node)),
         Site::LatLon(lat, lon) => {
             let xy = city.projection.to_xy(crate::city::LatLon { lat: *lat, lon: *lon });
             match city.nearest_node(xy) {
@@ -1051,21 +1062,10 @@ fn check_depots(
             );
         }
         let located = match (&d.place, &d.at) {
-            (Some(p), None) => match city.place(p) {
-                Some(pi) => {
-                    let pl = &city.places[pi];
-                    Some((pl.node, pl.xy, pl.name.clone(), Some(pl.name_zh.clone())))
-                }
-                None => {
-                    let hint = name_hint(city, p, |r| matches!(r, NameRef::Place(_)), "places");
-                    c.bad_hint(
-                        &format!("{f}.place"),
-                        format!("\"{p}\" is not a place on the map"),
-                        hint,
-                    );
-                    None
-                }
-            },
+            (Some(p), None) => c.place(city, p, &format!("{f}.place")).map(|pi| {
+                let pl = &city.places[pi];
+                (pl.node, pl.xy, pl.name.clone(), Some(pl.name_zh.clone()))
+            }),
             (None, Some(ll)) => {
                 let xy = city.projection.to_xy(*ll);
                 match city.nearest_node(xy) {
@@ -1240,44 +1240,18 @@ fn resolve_area(c: &mut Checker, city: &CityMap, area: &Area, people: u32, field
                 None
             }
         },
-        Area::Node(n) => match city.node(n) {
-            Some(node) => Some(vec![(node, people)]),
-            None => {
-                let hint = name_hint(city, n, |r| matches!(r, NameRef::Node(_)), "nodes");
-                c.bad_hint(
-                    &format!("{field}.0"),
-                    format!("\"{n}\" is not a node on the map (a village name or \"#index\")"),
-                    hint,
-                );
-                None
-            }
-        },
-        Area::Place(p) => match city.place(p) {
-            Some(pi) => Some(vec![(city.places[pi].node, people)]),
-            None => {
-                let hint = name_hint(city, p, |r| matches!(r, NameRef::Place(_)), "places");
-                c.bad_hint(
-                    &format!("{field}.0"),
-                    format!("\"{p}\" is not a place on the map"),
-                    hint,
-                );
-                None
-            }
-        },
+        Area::Node(n) => c.node(city, n, &format!("{field}.0")).map(|node| vec![(node, people)]),
+        Area::Place(p) => c
+            .place(city, p, &format!("{field}.0"))
+            .map(|pi| vec![(city.places[pi].node, people)]),
     }
 }
 
 fn resolve_roads(c: &mut Checker, city: &CityMap, sel: &RoadSel, field: &str) -> Option<Vec<SegmentId>> {
     let segs: Vec<SegmentId> = match sel {
         RoadSel::Edge(a, b) => {
-            let na = city.node(a);
-            let nb = city.node(b);
-            if na.is_none() {
-                c.bad(&format!("{field}.0"), format!("\"{a}\" is not a node on the map"));
-            }
-            if nb.is_none() {
-                c.bad(&format!("{field}.1"), format!("\"{b}\" is not a node on the map"));
-            }
+            let na = c.node(city, a, &format!("{field}.0"));
+            let nb = c.node(city, b, &format!("{field}.1"));
             let (na, nb) = (na?, nb?);
             let found: Vec<SegmentId> = city
                 .segments
