@@ -277,16 +277,11 @@ fn check_route(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx) {
         st.motion.node = end.index() as u32;
         plan(truck, st, ctx, dest, None);
         st.motion.node = saved_node;
-        if !st.motion.waiting {
-            st.motion.route.push_front(current);
-            st.motion.progress_m = progress;
-        } else {
-            // Finish the current edge, then wait at its end.
-            st.motion.route = VecDeque::from([current]);
-            st.motion.progress_m = progress;
-            st.motion.waiting = false;
-            st.motion.version = ctx.roads.version().wrapping_sub(1); // re-check on arrival
-        }
+        // Finish the current edge either way. With no route beyond it, `drive`
+        // re-plans (and waits if still cut off) when the edge is done.
+        st.motion.route.push_front(current);
+        st.motion.progress_m = progress;
+        st.motion.waiting = false;
     } else {
         plan(truck, st, ctx, dest, None);
     }
