@@ -303,3 +303,41 @@ fn bad_hazards_and_weather_are_refused() {
         &["hazards: hazards need the map's terrain", "NAME-dem.asc"],
     );
 }
+
+#[test]
+fn bad_teams_spot_fires_and_rain_zones_are_refused() {
+    let with = |extra: &str| GOOD.replace("    injects:", &format!("    {extra}\n    injects:"));
+    refused(
+        &with(
+            r#"teams: [(id: "e", kind: FireRescue, base: "Fire Stasion"), (id: "e", kind: Hazmat, base: "Depot", count: 0, rate_m2_per_h: 100)],"#,
+        ),
+        &[
+            "teams[0].base: \"Fire Stasion\" is not a place on the map",
+            "teams[1].id: duplicate team id \"e\"",
+            "teams[1].count: expected 1 to 1000 teams, found 0",
+            "teams[1].rate_m2_per_h: only FireRescue teams put out fires",
+        ],
+    );
+    refused(
+        &GOOD.replace(
+            r#"action: SlowRoads(Road("X001"), 0.5))"#,
+            r#"action: SpotFire("blaze", Node("N3")))"#,
+        ),
+        &["injects[0].action.0: no fire with id \"blaze\""],
+    );
+    refused(
+        &with(r#"weather: (rain_mm_h: [("0h", 5)], rain_zones: ["Atlantis"]),"#),
+        &["weather.rain_zones[0]: \"Atlantis\" is not a zone on the map"],
+    );
+    refused(
+        &GOOD.replace(
+            r#"action: SlowRoads(Road("X001"), 0.5))"#,
+            r#"action: Rain(mm_h: [("1h", 5), ("0h", 9000)]))"#,
+        ),
+        &[
+            "injects[0].action.mm_h[1].0",
+            "times must not go back",
+            "injects[0].action.mm_h[1].1",
+        ],
+    );
+}

@@ -8,6 +8,7 @@
 pub mod map_schema;
 pub mod routing;
 pub mod terrain;
+mod terrain_io;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

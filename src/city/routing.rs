@@ -23,6 +23,9 @@ pub struct Vehicle {
     pub speed_kmh: f64,
     /// Deepest water it can drive through, m.
     pub wading_m: f64,
+    /// Crew in protective gear (hazmat teams): may drive roads a hazard closed
+    /// to unprotected vehicles (toxic-plume and fire closures).
+    pub protected: bool,
 }
 
 impl Vehicle {
@@ -31,12 +34,13 @@ impl Vehicle {
         Vehicle {
             speed_kmh,
             wading_m: f64::INFINITY,
+            protected: false,
         }
     }
 
     /// Key for caches.
-    pub fn key(self) -> (u64, u64) {
-        (self.speed_kmh.to_bits(), self.wading_m.to_bits())
+    pub fn key(self) -> (u64, u64, bool) {
+        (self.speed_kmh.to_bits(), self.wading_m.to_bits(), self.protected)
     }
 }
 
@@ -181,9 +185,13 @@ impl RoadState {
 
     /// The key under which trees for `vehicle` are cached: on a dry network
     /// every wading depth drives the same, so they share trees.
-    pub fn cache_key(&self, vehicle: Vehicle) -> (u64, u64) {
+    pub fn cache_key(&self, vehicle: Vehicle) -> (u64, u64, bool) {
         if self.wet == 0 {
-            Vehicle::dry(vehicle.speed_kmh).key()
+            Vehicle {
+                protected: vehicle.protected,
+                ..Vehicle::dry(vehicle.speed_kmh)
+            }
+            .key()
         } else {
             vehicle.key()
         }
@@ -219,7 +227,7 @@ pub fn traverse_s(city: &CityMap, roads: &RoadState, s: SegmentId, vehicle: Vehi
         EdgeState::Slowed(f) => f,
         EdgeState::Closed => return None,
     };
-    if roads.hazard_closed(s) {
+    if roads.hazard_closed(s) && !vehicle.protected {
         return None;
     }
     let water = wading_factor(roads.depth(s), vehicle.wading_m);
@@ -374,7 +382,7 @@ pub fn route(city: &CityMap, roads: &RoadState, from: u32, to: u32, vehicle: Veh
 #[derive(Debug, Default, bevy::prelude::Resource)]
 pub struct RouteCache {
     version: u64,
-    trees: BTreeMap<(u32, TreeDir, (u64, u64)), Arc<Tree>>,
+    trees: BTreeMap<(u32, TreeDir, (u64, u64, bool)), Arc<Tree>>,
     /// Trees computed (for measurement).
     pub computed: u64,
     /// Lookups answered from the cache.
@@ -514,15 +522,25 @@ mod water_tests {
         let light = Vehicle {
             speed_kmh: 60.0,
             wading_m: 0.5,
+            protected: false,
         };
         let heavy = Vehicle {
             speed_kmh: 60.0,
             wading_m: 1.1,
+            protected: false,
         };
         assert!(route(&city, &roads, 0, 2, light).is_none());
         let (_, t) = route(&city, &roads, 0, 2, heavy).unwrap();
         assert!(t > 180.0, "slowed by water: {t}");
         assert!(roads.set_hazard_closed(0, true));
         assert!(route(&city, &roads, 0, 2, heavy).is_none());
+        let hazmat = Vehicle {
+            protected: true,
+            ..heavy
+        };
+        assert!(
+            route(&city, &roads, 0, 2, hazmat).is_some(),
+            "protected crews may enter"
+        );
     }
 }

@@ -5,10 +5,12 @@
 
 pub mod calc;
 pub mod fire;
+pub mod fires;
 pub mod flood;
 pub mod grid;
 pub mod plume;
 pub mod sim;
+pub mod teams;
 
 use std::path::{Path, PathBuf};
 

@@ -14,30 +14,51 @@
 //!   and become an affected group; every node accumulates its toxic load
 //!   Σ Cⁿ·Δt, from which the probit gives expected casualties if people stayed.
 //!
+//! - **fire** ([`super::fires`]: Hamada block-to-block spread on built land,
+//!   the Alexandridis automaton on vegetation): segments through a burning cell
+//!   close; residents of a burning cell become an affected group and a share of
+//!   them ([`FIRE_DEATHS_PER_RESIDENT`]) counts as expected deaths if nobody
+//!   had left; fire-rescue teams ([`super::teams`]) suppress it.
+//!
+//! Teams (fire-rescue, hazmat) are dispatched, drive and work in
+//! `advance_hazards`; a hazmat team at a release stops it after its work time.
+//!
 //! Systems (in [`SimTick`]): `start_hazards` ▶ `advance_hazards` in
 //! [`SimSystems::Hazards`]; `hazard_effects` in [`SimSystems::Impacts`], before
 //! groups are spawned.
-//!
-//! Fires ([`super::fire`]) are modelled and tested but not yet run in the
-//! simulation.
 
 use std::sync::Arc;
 
 use bevy::prelude::*;
 
-use super::flood::{Breach, FloodModel, FloodParams, PerCell, Rain, flood_mortality};
+use std::collections::{BTreeSet, VecDeque};
+
+use super::fire::{SuppressionTeam, Wind};
+use super::fires::{FIRE_DEATHS_PER_RESIDENT, FireModel, ignition_cell};
+use super::flood::{
+    Breach, FloodModel, FloodParams, PerCell, Rain, damage_fraction_agri, damage_fraction_builtup, flood_mortality,
+};
 use super::grid::Grid;
 use super::plume::{self, AeglDuration, AeglTier, Release, Stability, Terrain as Dispersion, Weather};
-use crate::city::CityMap;
-use crate::city::routing::RoadState;
-use crate::city::terrain::{Terrain, drainage_grid, manning_grid};
-use crate::scenario::{HazardDef, HazardKind, ImpactDef, RunSpec};
+use super::teams::{self, FIRE_TEAM_REACH_CELLS, Task, TeamRun, TeamState};
+use crate::city::routing::{RoadState, RouteCache, TreeDir};
+use crate::city::terrain::{FuelHint, LandUse, Terrain, drainage_grid, manning_grid};
+use crate::city::{CityMap, Xy};
+use crate::scenario::time::SimTime;
+use crate::scenario::{HazardDef, HazardKind, ImpactDef, RunSpec, TeamKind};
 use crate::sim::journal::SimEvent;
+use crate::sim::rng::stream_seed;
 use crate::sim::{City, PendingImpacts, SimClock, SimSystems, SimTick, Spec};
 
 /// Water depth at which residents count as affected by a flood, m: water over
 /// doorsteps and into ground floors (planning assumption).
 pub const PEOPLE_FLOOD_DEPTH_M: f64 = 0.3;
+
+/// Water depth from which a cell counts as flooded in the report's flooded
+/// area, m: 10 cm, where the JRC depth–damage curves start to bite and cars
+/// slow markedly (DOMAIN.md, "Flood"); thinner sheets of rain water are not
+/// counted.
+pub const FLOODED_DEPTH_M: f64 = 0.1;
 
 /// Cell size of the grid on which threat-zone areas are measured, m.
 pub const PLUME_AREA_CELL_M: f64 = 200.0;
@@ -55,9 +76,43 @@ pub struct CurrentWeather {
     pub cloud_oktas: u8,
 }
 
-/// A hazard waiting for its start, or started by an inject.
+/// What an inject asks of the hazards.
 #[derive(Message, Debug, Clone)]
-pub struct StartHazard(pub HazardDef);
+pub enum HazardInject {
+    /// A hazard starts now.
+    Start(HazardDef),
+    /// Rain: (seconds since the start of the run, mm/h), on these zones (empty = everywhere).
+    Rain {
+        /// Intensity.
+        mm_h: Vec<(f64, f64)>,
+        /// Zone indices.
+        zones: Vec<usize>,
+    },
+    /// A running fire ignites at a new point.
+    SpotFire {
+        /// Fire id.
+        fire: String,
+        /// Where.
+        xy: Xy,
+    },
+}
+
+/// A running fire.
+#[derive(Debug, Clone)]
+pub struct FireRun {
+    /// Definition.
+    pub def: HazardDef,
+    /// The model it runs on.
+    pub model: FireModel,
+    /// When nothing burnt any more (first hazard step with no burning cell).
+    pub out_at: Option<SimTime>,
+    /// People moved into affected groups because their block burnt.
+    pub people_affected: u64,
+    /// Expected deaths if nobody had left in time.
+    pub expected_deaths: f64,
+    /// Cells put out by teams.
+    pub cells_put_out: usize,
+}
 
 /// A running toxic release.
 #[derive(Debug, Clone)]
@@ -72,6 +127,19 @@ pub struct ReleaseRun {
     pub evacuated: u64,
     /// Highest ground concentration seen per cell of the area grid, kg/m³.
     pub peak_concentration: Option<Grid<f32>>,
+    /// When a hazmat team stopped it (seconds since start), and which team.
+    pub stopped: Option<(f64, String)>,
+}
+
+impl ReleaseRun {
+    /// When the release ends: its scripted end or when a team stopped it, s.
+    pub fn end_s(&self) -> f64 {
+        let HazardKind::Release { duration_s, .. } = &self.def.kind else {
+            return 0.0;
+        };
+        let scripted = self.def.start.secs() as f64 + duration_s;
+        self.stopped.as_ref().map_or(scripted, |(t, _)| t.min(scripted))
+    }
 }
 
 /// The state of every hazard.
@@ -87,6 +155,14 @@ pub struct HazardWorld {
     pub flood_affected: u64,
     /// Toxic releases.
     pub releases: Vec<ReleaseRun>,
+    /// Fires.
+    pub fires: Vec<FireRun>,
+    /// Fire-rescue and hazmat teams.
+    pub teams: Vec<TeamRun>,
+    /// Zone of each terrain cell (nearest road node by grid steps), built when rain needs it.
+    zone_cells: Option<Grid<u16>>,
+    /// Wind the fires last saw.
+    fire_wind: Option<Wind>,
     /// Terrain cell of each road node (None outside the grid).
     node_cell: Vec<Option<usize>>,
     /// Terrain cells along each segment.
@@ -112,7 +188,7 @@ impl Plugin for HazardPlugin {
             cloud_oktas: w.cloud_oktas,
         })
         .insert_resource(world)
-        .add_message::<StartHazard>()
+        .add_message::<HazardInject>()
         .add_systems(
             SimTick,
             (start_hazards, advance_hazards).chain().in_set(SimSystems::Hazards),
@@ -134,6 +210,7 @@ impl HazardWorld {
         let mut world = HazardWorld {
             pending,
             node_affected: vec![false; city.node_count()],
+            teams: spec.teams.iter().cloned().map(TeamRun::new).collect(),
             ..default()
         };
         let Some(terrain) = spec.terrain.clone() else {
@@ -164,8 +241,10 @@ impl HazardWorld {
             .collect();
         let has_water = !spec.weather.rain_mm_h.is_empty()
             || spec.hazards.iter().any(|h| matches!(h.kind, HazardKind::Breach { .. }))
-            || spec.injects.iter().any(|i| {
-                matches!(&i.action, crate::scenario::ActionDef::Hazard(h) if matches!(h.kind, HazardKind::Breach { .. }))
+            || spec.injects.iter().any(|i| match &i.action {
+                crate::scenario::ActionDef::Hazard(h) => matches!(h.kind, HazardKind::Breach { .. }),
+                crate::scenario::ActionDef::Rain { .. } => true,
+                _ => false,
             });
         if has_water {
             let manning = PerCell::Grid(manning_grid(&terrain.landuse));
@@ -178,78 +257,209 @@ impl HazardWorld {
             model
                 .set_drainage(PerCell::Grid(drainage_grid(&terrain.landuse)))
                 .expect("invariant: drainage grid has the terrain's shape");
-            if !spec.weather.rain_mm_h.is_empty() {
-                model
-                    .add_rain(Rain {
-                        intensity_mm_h: spec.weather.rain_mm_h.clone(),
-                        mask: None,
-                    })
-                    .expect("invariant: rain without a mask is valid");
-            }
             world.flood = Some(model);
+            if !spec.weather.rain_mm_h.is_empty() {
+                world.add_rain(city, dem, spec.weather.rain_mm_h.clone(), &spec.weather.rain_zones);
+            }
         }
         world.terrain = Some(terrain);
         world
     }
+
+    /// Add rain on `zones` (empty = everywhere) to the flood model.
+    fn add_rain(&mut self, city: &CityMap, dem: &Grid<f64>, mm_h: Vec<(f64, f64)>, zones: &[usize]) {
+        let mask = if zones.is_empty() {
+            None
+        } else {
+            let zc = self.zone_cells.get_or_insert_with(|| zone_cells(city, dem));
+            let mut m = Grid::like(zc, false);
+            for (o, z) in m.data.iter_mut().zip(&zc.data) {
+                *o = zones.contains(&usize::from(*z));
+            }
+            Some(m)
+        };
+        if let Some(flood) = self.flood.as_mut() {
+            flood
+                .add_rain(Rain {
+                    intensity_mm_h: mm_h,
+                    mask,
+                })
+                .expect("invariant: the rain mask has the terrain's shape");
+        }
+    }
 }
 
-/// Hazards: start scripted hazards that are due, and those injects started.
+/// The zone of every terrain cell: the zone of the nearest road node, by a
+/// breadth-first flood over the 8-neighbourhood from every node's cell (nodes
+/// in index order, so ties go to the lower node). Cells no node reaches keep
+/// zone 0. O(cells).
+pub fn zone_cells(city: &CityMap, dem: &Grid<f64>) -> Grid<u16> {
+    const UNSET: u16 = u16::MAX;
+    let mut g = Grid::like(dem, UNSET);
+    let mut queue = VecDeque::new();
+    for (n, p) in city.node_xy.iter().enumerate() {
+        if let Some((i, j)) = dem.cell_of(p.x, p.y) {
+            let k = g.idx(i, j);
+            if g.data[k] == UNSET {
+                g.data[k] = city.node_zone[n];
+                queue.push_back((i, j));
+            }
+        }
+    }
+    while let Some((i, j)) = queue.pop_front() {
+        let z = g.data[g.idx(i, j)];
+        for (di, dj) in super::fire::NEIGHBOURS {
+            let (ni, nj) = (i as isize + di, j as isize + dj);
+            if ni < 0 || nj < 0 || ni as usize >= g.nx || nj as usize >= g.ny {
+                continue;
+            }
+            let k = g.idx(ni as usize, nj as usize);
+            if g.data[k] == UNSET {
+                g.data[k] = z;
+                queue.push_back((ni as usize, nj as usize));
+            }
+        }
+    }
+    for v in &mut g.data {
+        if *v == UNSET {
+            *v = 0;
+        }
+    }
+    g
+}
+
+/// Hazards: start scripted hazards that are due, and carry out hazard injects.
 fn start_hazards(
     clock: Res<SimClock>,
     spec: Res<Spec>,
+    weather: Res<CurrentWeather>,
     mut world: ResMut<HazardWorld>,
-    mut started: ResMut<Messages<StartHazard>>,
+    mut injected: ResMut<Messages<HazardInject>>,
     mut events: MessageWriter<SimEvent>,
 ) {
     let now = clock.now;
-    let mut due: Vec<HazardDef> = started.drain().map(|m| m.0).collect();
+    let spec = &spec.0;
+    let mut orders: Vec<HazardInject> = injected.drain().collect();
     while world.pending.first().is_some_and(|h| h.start <= now) {
-        due.push(world.pending.remove(0));
+        orders.push(HazardInject::Start(world.pending.remove(0)));
     }
-    for h in due {
-        events.write(SimEvent::HazardStarted {
-            t: h.start,
-            id: h.id.clone(),
-            kind: kind_label(&h.kind).into(),
-        });
-        match &h.kind {
-            HazardKind::Breach { inflow_m3_s } => {
-                if let Some(flood) = world.flood.as_mut() {
-                    let start_s = h.start.secs() as f64;
-                    let hydrograph = inflow_m3_s.iter().map(|&(t, q)| (start_s + t, q)).collect();
-                    let breach = Breach {
-                        x_m: h.xy.x,
-                        y_m: h.xy.y,
-                        hydrograph,
-                    };
-                    if flood.add_breach(breach).is_err() {
-                        events.write(SimEvent::HazardStarted {
-                            t: h.start,
-                            id: h.id.clone(),
-                            kind: "breach outside the terrain grid (ignored)".into(),
-                        });
-                    }
-                }
+    for order in orders {
+        match order {
+            HazardInject::Start(h) => start_hazard(spec, &weather, &mut world, h, &mut events),
+            HazardInject::Rain { mm_h, zones } => {
+                let Some(terrain) = world.terrain.clone() else { continue };
+                events.write(SimEvent::RainStarted {
+                    t: now,
+                    peak_mm_h: mm_h.iter().map(|p| p.1).fold(0.0, f64::max),
+                    zones: zones.iter().map(|&z| spec.city.zones[z].name.clone()).collect(),
+                });
+                world.add_rain(&spec.city, &terrain.dem, mm_h, &zones);
             }
-            HazardKind::Release { .. } => {
-                let n = spec.0.city.node_count();
-                world.releases.push(ReleaseRun {
-                    def: h.clone(),
-                    load: vec![0.0; n],
-                    peak_zone_m2: [0.0; 3],
-                    evacuated: 0,
-                    peak_concentration: None,
+            HazardInject::SpotFire { fire, xy } => {
+                let Some(terrain) = world.terrain.clone() else { continue };
+                let Some(run) = world.fires.iter_mut().find(|f| f.def.id == fire) else {
+                    events.write(SimEvent::HazardStarted {
+                        t: now,
+                        id: fire,
+                        kind: "spot fire of a fire that has not started (ignored)".into(),
+                    });
+                    continue;
+                };
+                let lit = ignition_cell(&terrain.landuse, xy.x, xy.y).is_some_and(|(c, _)| run.model.ignite(c));
+                run.out_at = if lit { None } else { run.out_at };
+                events.write(SimEvent::HazardStarted {
+                    t: now,
+                    id: fire,
+                    kind: if lit {
+                        "spot fire".into()
+                    } else {
+                        "spot fire where this fire's model has nothing to burn (ignored)".into()
+                    },
                 });
             }
-            HazardKind::Fire => {}
         }
+    }
+}
+
+/// Start one hazard now.
+fn start_hazard(
+    spec: &RunSpec,
+    weather: &CurrentWeather,
+    world: &mut HazardWorld,
+    h: HazardDef,
+    events: &mut MessageWriter<SimEvent>,
+) {
+    let mut kind = kind_label(&h.kind).to_string();
+    match &h.kind {
+        HazardKind::Breach { inflow_m3_s } => {
+            if let Some(flood) = world.flood.as_mut() {
+                let start_s = h.start.secs() as f64;
+                let hydrograph = inflow_m3_s.iter().map(|&(t, q)| (start_s + t, q)).collect();
+                let breach = Breach {
+                    x_m: h.xy.x,
+                    y_m: h.xy.y,
+                    hydrograph,
+                };
+                if flood.add_breach(breach).is_err() {
+                    kind = "breach outside the terrain grid (ignored)".into();
+                }
+            }
+        }
+        HazardKind::Release { .. } => {
+            world.releases.push(ReleaseRun {
+                def: h.clone(),
+                load: vec![0.0; spec.city.node_count()],
+                peak_zone_m2: [0.0; 3],
+                evacuated: 0,
+                peak_concentration: None,
+                stopped: None,
+            });
+        }
+        HazardKind::Fire => {
+            let Some(terrain) = world.terrain.clone() else { return };
+            let wind = fire_wind(weather);
+            let started = ignition_cell(&terrain.landuse, h.xy.x, h.xy.y).and_then(|(cell, what)| {
+                let seed = stream_seed(spec.seed, &format!("fire/{}", h.id));
+                FireModel::start(&terrain, cell, what, h.start.secs() as f64, wind, seed).ok()
+            });
+            match started {
+                Some(model) => {
+                    kind = match model {
+                        FireModel::Urban(_) => "fire in building blocks (Hamada)".into(),
+                        FireModel::Wildland { .. } => "fire in vegetation (Alexandridis automaton)".into(),
+                    };
+                    world.fire_wind = Some(wind);
+                    world.fires.push(FireRun {
+                        def: h.clone(),
+                        model,
+                        out_at: None,
+                        people_affected: 0,
+                        expected_deaths: 0.0,
+                        cells_put_out: 0,
+                    });
+                }
+                None => kind = "fire with nothing to burn near its ignition point (ignored)".into(),
+            }
+        }
+    }
+    events.write(SimEvent::HazardStarted {
+        t: h.start,
+        id: h.id.clone(),
+        kind,
+    });
+}
+
+fn fire_wind(w: &CurrentWeather) -> Wind {
+    Wind {
+        speed_m_s: w.wind_m_s,
+        from_deg: w.wind_from_deg,
     }
 }
 
 fn kind_label(k: &HazardKind) -> &'static str {
     match k {
         HazardKind::Breach { .. } => "breach",
-        HazardKind::Fire => "fire (not simulated yet)",
+        HazardKind::Fire => "fire",
         HazardKind::Release { .. } => "chemical release",
     }
 }
@@ -259,15 +469,249 @@ fn hazard_tick(clock: &SimClock, spec: &RunSpec) -> bool {
     clock.now.secs() % spec.hazard_step.secs().max(1) == 0
 }
 
-/// Hazards: advance the flood model to now.
-fn advance_hazards(clock: Res<SimClock>, spec: Res<Spec>, mut world: ResMut<HazardWorld>) {
+/// Hazards: advance the flood and the fires to now, and move the teams.
+fn advance_hazards(
+    clock: Res<SimClock>,
+    spec: Res<Spec>,
+    weather: Res<CurrentWeather>,
+    roads: Res<RoadState>,
+    mut cache: ResMut<RouteCache>,
+    mut world: ResMut<HazardWorld>,
+    mut events: MessageWriter<SimEvent>,
+) {
     if !hazard_tick(&clock, &spec.0) {
         return;
     }
-    let now_s = clock.now.secs() as f64;
+    let now = clock.now;
+    let now_s = now.secs() as f64;
+    let world = &mut *world;
     if let Some(flood) = world.flood.as_mut() {
-        let stats = flood.advance(now_s);
-        world.flood_peak_area_m2 = world.flood_peak_area_m2.max(stats.flooded_area_m2);
+        flood.advance(now_s);
+        let depth = flood.depth_m();
+        let flooded = depth.data.iter().filter(|&&d| d >= FLOODED_DEPTH_M).count();
+        world.flood_peak_area_m2 = world.flood_peak_area_m2.max(flooded as f64 * depth.cell_area());
+    }
+    let wind = fire_wind(&weather);
+    if world.fire_wind.is_some_and(|w| w != wind) {
+        for f in &mut world.fires {
+            // Checked at load: speed and direction are in range.
+            let _ = f.model.set_wind(wind);
+        }
+        world.fire_wind = Some(wind);
+    }
+    let city = &spec.0.city;
+    update_teams(world, now, city, &roads, &mut cache, &mut events);
+    advance_fires(world, now, &mut events);
+    dispatch_teams(world, now, city, &roads, &mut cache, &mut events);
+}
+
+/// Teams that arrive start work; hazmat teams finish; teams get home.
+fn update_teams(
+    world: &mut HazardWorld,
+    now: SimTime,
+    city: &CityMap,
+    roads: &RoadState,
+    cache: &mut RouteCache,
+    events: &mut MessageWriter<SimEvent>,
+) {
+    let cell_of = |world: &HazardWorld, n: u32| -> Option<(usize, usize)> {
+        let k = (*world.node_cell.get(n as usize)?)?;
+        let nx = world.terrain.as_ref()?.dem.nx;
+        Some((k % nx, k / nx))
+    };
+    for k in 0..world.teams.len() {
+        let state = world.teams[k].state.clone();
+        match state {
+            TeamState::EnRoute { task, arrive, to, .. } if arrive <= now => {
+                let team = &mut world.teams[k];
+                team.state = TeamState::Working {
+                    task,
+                    since: arrive,
+                    node: to,
+                };
+                events.write(SimEvent::TeamArrived {
+                    t: arrive,
+                    team: team.def.id.clone(),
+                    hazard: task_id(world, task),
+                });
+                if let Task::Fire(f) = task {
+                    let rate = world.teams[k]
+                        .def
+                        .rate_m2_per_h
+                        .unwrap_or_else(|| world.fires[f].model.default_team_rate_m2_per_h());
+                    let at = cell_of(world, to).unwrap_or((0, 0));
+                    world.teams[k].suppression = Some(SuppressionTeam::new(at, FIRE_TEAM_REACH_CELLS, rate));
+                }
+            }
+            TeamState::Working {
+                task: Task::Release(r),
+                since,
+                ..
+            } => {
+                let team = &mut world.teams[k];
+                let done = since.plus(team.def.work);
+                let run = &mut world.releases[r];
+                if run.stopped.is_none() && (done.secs() as f64) < run.end_s() && done <= now {
+                    run.stopped = Some((done.secs() as f64, team.def.id.clone()));
+                    events.write(SimEvent::ReleaseStopped {
+                        t: done,
+                        id: run.def.id.clone(),
+                        team: team.def.id.clone(),
+                    });
+                }
+                if run.end_s() <= now.secs() as f64 {
+                    team.worked_s += now.secs() - since.secs();
+                    teams::send_home(team, now, city, roads, cache);
+                }
+            }
+            TeamState::Returning { arrive } if arrive <= now => {
+                let team = &mut world.teams[k];
+                team.state = TeamState::Idle { node: team.def.base };
+                events.write(SimEvent::TeamHome {
+                    t: arrive,
+                    team: team.def.id.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+fn task_id(world: &HazardWorld, task: Task) -> String {
+    match task {
+        Task::Fire(f) => world.fires[f].def.id.clone(),
+        Task::Release(r) => world.releases[r].def.id.clone(),
+    }
+}
+
+/// Run every fire to now with the teams working on it; note fires that went out.
+fn advance_fires(world: &mut HazardWorld, now: SimTime, events: &mut MessageWriter<SimEvent>) {
+    let now_s = now.secs() as f64;
+    for f in 0..world.fires.len() {
+        // The teams on this fire take up places along the front; teams at the
+        // same cell work as one (their capacities add up), then the fire runs.
+        let burning = world.fires[f].model.burning();
+        let mut groups: Vec<(SuppressionTeam, Vec<usize>)> = Vec::new();
+        for (k, team) in world.teams.iter_mut().enumerate() {
+            if !matches!(team.state, TeamState::Working { task: Task::Fire(g), .. } if g == f) {
+                continue;
+            }
+            let Some(s) = team.suppression.as_mut() else { continue };
+            if let Some(c) = teams::front_cell(s.at, s.reach_cells, &burning) {
+                s.at = c;
+            }
+            match groups.iter_mut().find(|(g, _)| g.at == s.at) {
+                Some((g, members)) => {
+                    g.rate_m2_per_h += s.rate_m2_per_h;
+                    g.credit_m2 += s.credit_m2;
+                    members.push(k);
+                }
+                None => groups.push((*s, vec![k])),
+            }
+        }
+        let mut sup: Vec<SuppressionTeam> = groups.iter().map(|(g, _)| *g).collect();
+        let run = &mut world.fires[f];
+        run.cells_put_out += run.model.advance(now_s, &mut sup);
+        for (g, (_, members)) in sup.iter().zip(&groups) {
+            for &k in members {
+                if let Some(s) = world.teams[k].suppression.as_mut() {
+                    s.credit_m2 = g.credit_m2 / members.len() as f64;
+                }
+            }
+        }
+        let run = &mut world.fires[f];
+        if run.out_at.is_none() && run.model.burning().is_empty() {
+            run.out_at = Some(now);
+            events.write(SimEvent::FireOut {
+                t: now,
+                id: run.def.id.clone(),
+                area_km2: r3(run.model.area_m2() / 1e6),
+            });
+        }
+    }
+}
+
+/// Send idle teams to hazards, and teams whose hazard is over to the next one or home.
+fn dispatch_teams(
+    world: &mut HazardWorld,
+    now: SimTime,
+    city: &CityMap,
+    roads: &RoadState,
+    cache: &mut RouteCache,
+    events: &mut MessageWriter<SimEvent>,
+) {
+    let now_s = now.secs() as f64;
+    let burning: Vec<usize> = (0..world.fires.len())
+        .filter(|&f| world.fires[f].out_at.is_none())
+        .collect();
+    // Fire teams whose fire is out are free again where they stand.
+    for team in &mut world.teams {
+        if let TeamState::Working {
+            task: Task::Fire(f),
+            since,
+            node,
+        } = team.state
+            && !burning.contains(&f)
+        {
+            team.worked_s += now.secs() - since.secs();
+            team.suppression = None;
+            team.state = TeamState::Idle { node };
+        }
+    }
+    let leaking: Vec<usize> = (0..world.releases.len())
+        .filter(|&r| {
+            let run = &world.releases[r];
+            run.def.start <= now && run.end_s() > now_s
+        })
+        .filter(|&r| !world.teams.iter().any(|t| t.task() == Some(Task::Release(r))))
+        .collect();
+    let mut hazmat_taken = BTreeSet::new();
+    for k in 0..world.teams.len() {
+        let TeamState::Idle { node } = world.teams[k].state else {
+            continue;
+        };
+        let vehicle = world.teams[k].def.vehicle;
+        let candidates: Vec<(Task, u32)> = match world.teams[k].def.kind {
+            TeamKind::FireRescue => burning
+                .iter()
+                .map(|&f| (Task::Fire(f), world.fires[f].def.node))
+                .collect(),
+            TeamKind::Hazmat => leaking
+                .iter()
+                .filter(|r| !hazmat_taken.contains(*r))
+                .map(|&r| (Task::Release(r), world.releases[r].def.node))
+                .collect(),
+        };
+        // The task it reaches first (ties: the earlier hazard).
+        let best = candidates
+            .into_iter()
+            .filter_map(|(task, to)| {
+                let t = cache.tree(city, roads, to, TreeDir::To, vehicle).time_to(node)?;
+                Some((t, task, to))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let team = &mut world.teams[k];
+        match best {
+            Some((_, task, to)) => {
+                if let Some(eta) = teams::call(team, task, to, now, city, roads, cache) {
+                    if let Task::Release(r) = task {
+                        hazmat_taken.insert(r);
+                    }
+                    let hazard = match task {
+                        Task::Fire(f) => world.fires[f].def.id.clone(),
+                        Task::Release(r) => world.releases[r].def.id.clone(),
+                    };
+                    events.write(SimEvent::TeamCalled {
+                        t: now,
+                        team: world.teams[k].def.id.clone(),
+                        hazard,
+                        eta,
+                    });
+                }
+            }
+            None if node != team.def.base => teams::send_home(team, now, city, roads, cache),
+            None => {}
+        }
     }
 }
 
@@ -342,8 +786,7 @@ fn hazard_effects(
         else {
             continue;
         };
-        let start_s = run.def.start.secs() as f64;
-        if (now.secs() as f64) >= start_s + duration_s {
+        if (now.secs() as f64) >= run.end_s() {
             continue;
         }
         let urban =
@@ -427,6 +870,37 @@ fn hazard_effects(
             }
         }
     }
+    // Fires: roads through burning cells close; residents of burning cells are affected.
+    for run in &mut world.fires {
+        let burning = run.model.burning();
+        if burning.is_empty() {
+            continue;
+        }
+        let Some(terrain) = &world.terrain else { break };
+        let nx = terrain.dem.nx;
+        let mut on_fire = vec![false; terrain.dem.data.len()];
+        for (i, j) in burning {
+            on_fire[j * nx + i] = true;
+        }
+        for (s, cells) in world.seg_cells.iter().enumerate() {
+            if cells.iter().any(|&k| on_fire[k]) {
+                closed[s] = true;
+            }
+        }
+        for (n, cell) in world.node_cell.iter().enumerate() {
+            if let Some(k) = cell
+                && on_fire[*k]
+                && !world.node_affected[n]
+                && city.node_people[n] > 0
+            {
+                world.node_affected[n] = true;
+                let people = city.node_people[n];
+                run.people_affected += u64::from(people);
+                run.expected_deaths += f64::from(people) * FIRE_DEATHS_PER_RESIDENT;
+                new_groups.push((n as u32, people, "fire"));
+            }
+        }
+    }
     for (s, c) in closed.into_iter().enumerate() {
         roads.set_hazard_closed(s as u32, c);
     }
@@ -446,12 +920,71 @@ pub struct HazardReport {
     pub flood: Option<FloodOut>,
     /// Toxic releases.
     pub releases: Vec<ReleaseOut>,
+    /// Fires.
+    pub fires: Vec<FireOut>,
+    /// Teams that acted on hazards.
+    pub teams: Vec<TeamOut>,
+    /// Direct economic loss from the flood and the fires.
+    pub economic_loss: Option<EconomicLossOut>,
+}
+
+/// Fire figures.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FireOut {
+    /// Hazard id.
+    pub id: String,
+    /// Model it ran on.
+    pub model: String,
+    /// Ground area the fire reached (burning, burnt or put out), km².
+    pub burnt_area_km2: f64,
+    /// Building footprint the fire reached, m² (0 for vegetation fires).
+    pub building_footprint_m2: f64,
+    /// Hours from the start of the run until nothing burnt; null if still burning at the end.
+    pub out_at_h: Option<f64>,
+    /// Cells (blocks or fields) put out by teams.
+    pub cells_put_out: usize,
+    /// People whose block burnt (they became affected groups).
+    pub people_affected: u64,
+    /// Expected deaths if nobody had left before the fire arrived.
+    pub expected_deaths_if_not_evacuated: f64,
+}
+
+/// What one team did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TeamOut {
+    /// Team id.
+    pub id: String,
+    /// Kind.
+    pub kind: String,
+    /// Tasks it was called to.
+    pub tasks: u32,
+    /// Hours at work on hazards.
+    pub worked_h: f64,
+}
+
+/// Direct economic loss (DOMAIN.md: JRC depth–damage curves for the flood,
+/// total loss for burnt buildings and crops), against the plan's target of
+/// less than 1 % of GDP a year.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EconomicLossOut {
+    /// Flood damage to buildings and crops at the peak depth, yuan.
+    pub flood_yuan: f64,
+    /// Buildings and crops the fires reached, yuan.
+    pub fire_yuan: f64,
+    /// Sum, yuan.
+    pub total_yuan: f64,
+    /// Total over the scenario's GDP, if it gives one.
+    pub share_of_gdp: Option<f64>,
+    /// The plan's yearly ceiling (1 %).
+    pub target_share_of_gdp: f64,
+    /// How it was computed.
+    pub note: String,
 }
 
 /// Flood figures.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FloodOut {
-    /// Largest flooded area (depth > 1 mm) seen at a hazard step, km².
+    /// Largest area under at least [`FLOODED_DEPTH_M`] of water at a hazard step, km².
     pub peak_flooded_area_km2: f64,
     /// Deepest water seen, m.
     pub max_depth_m: f64,
@@ -485,6 +1018,12 @@ pub struct ReleaseOut {
     pub evacuated_people: u64,
     /// Expected deaths if people stayed outdoors (toxic load and probit).
     pub expected_casualties_if_not_evacuated: f64,
+    /// Mass released, kg.
+    pub released_kg: f64,
+    /// Hours from the start of the run when a hazmat team stopped it, if one did.
+    pub stopped_at_h: Option<f64>,
+    /// The team that stopped it.
+    pub stopped_by: Option<String>,
     /// Model caveat.
     pub note: String,
 }
@@ -499,6 +1038,8 @@ pub fn report(world: &World) -> HazardReport {
         return HazardReport::default();
     };
     let city: &CityMap = &world.resource::<City>().0;
+    let spec = &world.resource::<Spec>().0;
+    let run_end_s = spec.end.secs() as f64;
     let flood = h.flood.as_ref().map(|f| {
         let b = f.balance();
         let on = f.volume_on_grid_m3();
@@ -541,17 +1082,133 @@ pub fn report(world: &World) -> HazardReport {
                     .map(|(n, l)| f64::from(city.node_people[n]) * plume::lethality(plume::probit_from_load(p, *l)))
                     .sum()
             });
+            let rate = match &r.def.kind {
+                HazardKind::Release { rate_kg_s, .. } => *rate_kg_s,
+                _ => 0.0,
+            };
+            let end_s = r.end_s().min(run_end_s);
             ReleaseOut {
                 id: r.def.id.clone(),
                 chemical: format!("{} ({})", chemical.name, chemical.name_zh),
                 threat_zone_km2: r.peak_zone_m2.map(|a| r3(a / 1e6)),
                 evacuated_people: r.evacuated,
                 expected_casualties_if_not_evacuated: r3(casualties),
+                released_kg: r3(rate * (end_s - r.def.start.secs() as f64).max(0.0)),
+                stopped_at_h: r.stopped.as_ref().map(|(t, _)| r3(t / 3600.0)),
+                stopped_by: r.stopped.as_ref().map(|(_, id)| id.clone()),
                 note: "Gaussian plume (no dense-gas behaviour): rough within a few hundred metres of the source".into(),
             }
         })
         .collect();
-    HazardReport { flood, releases }
+    let fires = h
+        .fires
+        .iter()
+        .map(|f| FireOut {
+            id: f.def.id.clone(),
+            model: match f.model {
+                FireModel::Urban(_) => "building blocks, Hamada spread (earliest arrival)".into(),
+                FireModel::Wildland { .. } => "vegetation, Alexandridis cellular automaton".into(),
+            },
+            burnt_area_km2: r3(f.model.area_m2() / 1e6),
+            building_footprint_m2: f.model.building_area_m2().round(),
+            out_at_h: f.out_at.map(|t| r3(t.hours())),
+            cells_put_out: f.cells_put_out,
+            people_affected: f.people_affected,
+            expected_deaths_if_not_evacuated: r3(f.expected_deaths),
+        })
+        .collect();
+    let teams = h
+        .teams
+        .iter()
+        .filter(|t| t.tasks > 0)
+        .map(|t| TeamOut {
+            id: t.def.id.clone(),
+            kind: format!("{:?}", t.def.kind),
+            tasks: t.tasks,
+            worked_h: r3(t.worked_s as f64 / 3600.0),
+        })
+        .collect();
+    let economic_loss = economic_loss(h, spec);
+    HazardReport {
+        flood,
+        releases,
+        fires,
+        teams,
+        economic_loss,
+    }
+}
+
+/// Direct economic loss of the flood (peak depth per cell through the JRC
+/// depth–damage curves) and the fires (whole value of what they reached).
+fn economic_loss(h: &HazardWorld, spec: &RunSpec) -> Option<EconomicLossOut> {
+    let terrain = h.terrain.as_ref()?;
+    if h.flood.is_none() && h.fires.is_empty() {
+        return None;
+    }
+    let e = &spec.economy;
+    let cell = terrain.dem.cell_area();
+    let built_fraction = |lu: LandUse| match lu.fuel_hint() {
+        FuelHint::Buildings { side_m, gap_m, .. } => (side_m / (side_m + gap_m)).powi(2),
+        _ => 0.0,
+    };
+    let flood_yuan: f64 = h.flood.as_ref().map_or(0.0, |f| {
+        let peak = f.peak_depth_m();
+        (peak.data.iter().zip(&terrain.landuse.data))
+            .filter(|(d, _)| **d > 0.0)
+            .map(|(&d, &lu)| match lu {
+                LandUse::Cropland => cell * e.crop_yuan_per_m2 * damage_fraction_agri(d).clamp(0.0, 1.0),
+                _ => cell * built_fraction(lu) * e.building_yuan_per_m2 * damage_fraction_builtup(d).clamp(0.0, 1.0),
+            })
+            .sum()
+    });
+    let fire_yuan: f64 = h
+        .fires
+        .iter()
+        .map(|f| {
+            let states = f.model.state_grid();
+            (states.data.iter().zip(&terrain.landuse.data))
+                .filter(|(s, _)| **s != 0)
+                .map(|(_, &lu)| match lu {
+                    LandUse::Cropland => cell * e.crop_yuan_per_m2,
+                    _ => cell * built_fraction(lu) * e.building_yuan_per_m2,
+                })
+                .sum::<f64>()
+        })
+        .sum();
+    let total = flood_yuan + fire_yuan;
+    Some(EconomicLossOut {
+        flood_yuan: flood_yuan.round(),
+        fire_yuan: fire_yuan.round(),
+        total_yuan: total.round(),
+        share_of_gdp: e.gdp_yuan.map(|g| (total / g * 1e6).round() / 1e6),
+        target_share_of_gdp: 0.01,
+        note: format!(
+            "buildings {} yuan per m² of footprint, crops {} yuan/m² (scenario `economy`); flood: JRC Asia \
+             depth–damage curves (Huizinga et al. 2017) at the peak depth; fire: whole value of the cells \
+             reached; single-event figure against a yearly target",
+            e.building_yuan_per_m2, e.crop_yuan_per_m2
+        ),
+    })
+}
+
+/// Per cell, the worst fire state of any fire (0 none, 1 burning, 2 burnt, 3
+/// put out), for maps; None when the run had no fire.
+pub fn fire_states(world: &World) -> Option<Grid<u8>> {
+    let h = world.get_resource::<HazardWorld>()?;
+    let mut out: Option<Grid<u8>> = None;
+    for f in &h.fires {
+        let g = f.model.state_grid();
+        match &mut out {
+            None => out = Some(g),
+            // Where two fires met, the first fire's state is shown.
+            Some(o) => o.data.iter_mut().zip(&g.data).for_each(|(a, b)| {
+                if *a == 0 {
+                    *a = *b;
+                }
+            }),
+        }
+    }
+    out
 }
 
 /// Peak AEGL tier (1–3, 0 = none) per cell of each release's area grid, for maps.

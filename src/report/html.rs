@@ -61,6 +61,10 @@ pub fn map_svg(r: &RunResult, width: f64) -> String {
             .collect();
         s.push_str(&class_cells(depth, classes, &DEPTH_CLASSES.map(|c| c.1), &px, scale));
     }
+    if let Some(fire) = &r.fire_states {
+        let classes = fire.data.iter().map(|&v| (v > 0).then(|| usize::from(v) - 1)).collect();
+        s.push_str(&class_cells(fire, classes, &FIRE_COLOURS, &px, scale));
+    }
     for zones in &r.threat_zones {
         let classes = zones
             .data
@@ -177,6 +181,9 @@ const DEPTH_CLASSES: [(f64, &str); 4] = [(0.05, "#c6dbef"), (0.3, "#6baed6"), (1
 
 /// AEGL-1 / 2 / 3 threat-zone colours (yellow, orange, red, as in ALOHA).
 const AEGL_COLOURS: [&str; 3] = ["#fee08b", "#fc8d59", "#d73027"];
+
+/// Fire colours: burning, burnt out, put out by teams.
+const FIRE_COLOURS: [&str; 3] = ["#ff3b00", "#3d2b1f", "#8c96a0"];
 
 /// Cells of a raster as SVG rectangles coloured by class, one rectangle per run
 /// of same-class cells in a row (`None` = not drawn).
@@ -314,14 +321,14 @@ fn pct(x: f64) -> String {
 
 fn hazards_html(h: &crate::hazard::sim::HazardReport) -> String {
     let mut s = String::new();
-    if h.flood.is_none() && h.releases.is_empty() {
+    if h.flood.is_none() && h.releases.is_empty() && h.fires.is_empty() {
         return s;
     }
     s.push_str("<h2>Hazards</h2>");
     if let Some(f) = &h.flood {
         let _ = write!(
             s,
-            "<table><tr><th>flood</th><th>value</th></tr><tr><td>peak flooded area</td><td>{} km²</td></tr><tr><td>deepest water</td><td>{} m</td></tr><tr><td>water in (breach + rain)</td><td>{:.0} m³</td></tr><tr><td>water out (drainage + edges)</td><td>{:.0} m³</td></tr><tr><td>water on the grid at the end</td><td>{:.0} m³</td></tr><tr><td>water balance error</td><td>{:.1e}</td></tr><tr><td>people affected by water</td><td>{}</td></tr><tr><td>expected deaths if nobody left</td><td>{:.1}</td></tr></table>",
+            "<table><tr><th>flood</th><th>value</th></tr><tr><td>peak flooded area (≥ 10 cm)</td><td>{} km²</td></tr><tr><td>deepest water</td><td>{} m</td></tr><tr><td>water in (breach + rain)</td><td>{:.0} m³</td></tr><tr><td>water out (drainage + edges)</td><td>{:.0} m³</td></tr><tr><td>water on the grid at the end</td><td>{:.0} m³</td></tr><tr><td>water balance error</td><td>{:.1e}</td></tr><tr><td>people affected by water</td><td>{}</td></tr><tr><td>expected deaths if nobody left</td><td>{:.1}</td></tr></table>",
             f.peak_flooded_area_km2,
             f.max_depth_m,
             f.volume_in_m3,
@@ -355,17 +362,80 @@ fn hazards_html(h: &crate::hazard::sim::HazardReport) -> String {
         s.push_str("</div>");
     }
     for r in &h.releases {
+        let stopped = match (&r.stopped_at_h, &r.stopped_by) {
+            (Some(t), Some(team)) => format!("at {t:.1} h by {}", esc(team)),
+            _ => "no (ran its course)".to_string(),
+        };
         let _ = write!(
             s,
-            "<table><tr><th>release {}</th><th>value</th></tr><tr><td>chemical</td><td>{}</td></tr><tr><td>AEGL-1 / 2 / 3 (60 min) zone, peak</td><td>{} / {} / {} km²</td></tr><tr><td>people evacuated (inside AEGL-2)</td><td>{}</td></tr><tr><td>expected casualties if people stayed outdoors</td><td>{:.1}</td></tr></table><p class=\"note\">{}</p>",
+            "<table><tr><th>release {}</th><th>value</th></tr><tr><td>chemical</td><td>{}</td></tr><tr><td>released</td><td>{} kg</td></tr><tr><td>stopped by a hazmat team</td><td>{}</td></tr><tr><td>AEGL-1 / 2 / 3 (60 min) zone, peak</td><td>{} / {} / {} km²</td></tr><tr><td>people evacuated (inside AEGL-2)</td><td>{}</td></tr><tr><td>expected casualties if people stayed outdoors</td><td>{:.1}</td></tr></table><p class=\"note\">{}</p>",
             esc(&r.id),
             esc(&r.chemical),
+            r.released_kg,
+            stopped,
             r.threat_zone_km2[0],
             r.threat_zone_km2[1],
             r.threat_zone_km2[2],
             r.evacuated_people,
             r.expected_casualties_if_not_evacuated,
             esc(&r.note)
+        );
+    }
+    if !h.fires.is_empty() {
+        s.push_str(r#"<div class="legend">fire at the end: "#);
+        for (c, label) in FIRE_COLOURS.iter().zip(["burning", "burnt out", "put out by teams"]) {
+            let _ = write!(
+                s,
+                r#"<span><i style="background:{c};border-radius:0"></i>{label}</span>"#
+            );
+        }
+        s.push_str("</div>");
+    }
+    for f in &h.fires {
+        let _ = write!(
+            s,
+            "<table><tr><th>fire {}</th><th>value</th></tr><tr><td>model</td><td>{}</td></tr><tr><td>area reached</td><td>{} km²</td></tr><tr><td>building footprint reached</td><td>{:.0} m²</td></tr><tr><td>out</td><td>{}</td></tr><tr><td>cells put out by teams</td><td>{}</td></tr><tr><td>people whose block burnt</td><td>{}</td></tr><tr><td>expected deaths if nobody left in time</td><td>{:.1}</td></tr></table>",
+            esc(&f.id),
+            esc(&f.model),
+            f.burnt_area_km2,
+            f.building_footprint_m2,
+            f.out_at_h
+                .map_or("still burning at the end".to_string(), |h| format!("at {h:.1} h")),
+            f.cells_put_out,
+            f.people_affected,
+            f.expected_deaths_if_not_evacuated
+        );
+    }
+    if !h.teams.is_empty() {
+        s.push_str("<table><tr><th>team</th><th>kind</th><th>calls</th><th>hours at work</th></tr>");
+        for t in &h.teams {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td></tr>",
+                esc(&t.id),
+                esc(&t.kind),
+                t.tasks,
+                t.worked_h
+            );
+        }
+        s.push_str("</table>");
+    }
+    if let Some(e) = &h.economic_loss {
+        let share = e.share_of_gdp.map_or("— (no GDP in the scenario)".to_string(), |g| {
+            format!(
+                "{:.3} % ({} the plan's < 1 % a year)",
+                g * 100.0,
+                if g < e.target_share_of_gdp { "within" } else { "over" }
+            )
+        });
+        let _ = write!(
+            s,
+            "<table><tr><th>direct economic loss</th><th>million yuan</th></tr><tr><td>flood</td><td>{:.1}</td></tr><tr><td>fire</td><td>{:.1}</td></tr><tr><td>total</td><td>{:.1}</td></tr><tr><td>share of GDP</td><td>{}</td></tr></table><p class=\"note\">{}</p>",
+            e.flood_yuan / 1e6,
+            e.fire_yuan / 1e6,
+            e.total_yuan / 1e6,
+            share,
+            esc(&e.note)
         );
     }
     s

@@ -216,12 +216,14 @@ pub struct RunResult {
     pub timeline: Vec<TimelineRow>,
     /// JSON lines of the journal.
     pub journal_jsonl: String,
-    /// Segment ids closed at the end.
+    /// Segment ids closed at the end (by an inject, a fire or a toxic cloud).
     pub closed_segments: Vec<u32>,
     /// Peak flood depth per terrain cell, if the run had a flood.
     pub peak_depth: Option<crate::hazard::grid::Grid<f64>>,
     /// Peak AEGL tier per cell, one grid per release.
     pub threat_zones: Vec<crate::hazard::grid::Grid<u8>>,
+    /// Fire state per cell at the end (1 burning, 2 burnt, 3 put out), if the run had a fire.
+    pub fire_states: Option<crate::hazard::grid::Grid<u8>>,
 }
 
 fn samples(g: &AffectedGroup, log: &[(crate::scenario::time::SimTime, u32)]) -> impl Iterator<Item = (f64, u32)> {
@@ -414,10 +416,10 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
         fleet,
         hazards: crate::hazard::sim::report(world),
     };
-    let closed_segments = world
-        .resource::<RoadState>()
+    let roads = world.resource::<RoadState>();
+    let closed_segments = roads
         .iter()
-        .filter(|(_, s)| *s == crate::city::routing::EdgeState::Closed)
+        .filter(|&(i, s)| s == crate::city::routing::EdgeState::Closed || roads.hazard_closed(i))
         .map(|(i, _)| i)
         .collect();
     RunResult {
@@ -429,6 +431,7 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
         closed_segments,
         peak_depth: crate::hazard::sim::peak_depth(world),
         threat_zones: crate::hazard::sim::threat_zones(world),
+        fire_states: crate::hazard::sim::fire_states(world),
     }
 }
 
@@ -539,6 +542,44 @@ impl RunResult {
                         .map_or("never".to_string(), |v| format!("{v:.1} h"))
                 ));
             }
+        }
+        let hz = &r.hazards;
+        if let Some(f) = &hz.flood {
+            out.push_str(&format!(
+                "  flood: peak {} km² flooded, deepest {} m, {} people affected\n",
+                f.peak_flooded_area_km2, f.max_depth_m, f.people_affected
+            ));
+        }
+        for f in &hz.fires {
+            out.push_str(&format!(
+                "  fire {}: {} km² reached, {}, {} people affected\n",
+                f.id,
+                f.burnt_area_km2,
+                f.out_at_h
+                    .map_or("still burning at the end".to_string(), |h| format!("out at {h:.1} h")),
+                f.people_affected
+            ));
+        }
+        for rel in &hz.releases {
+            out.push_str(&format!(
+                "  release {}: {} kg, AEGL-2 zone {} km², {} people evacuated{}\n",
+                rel.id,
+                rel.released_kg,
+                rel.threat_zone_km2[1],
+                rel.evacuated_people,
+                rel.stopped_at_h
+                    .map(|h| format!(", stopped at {h:.1} h"))
+                    .unwrap_or_default()
+            ));
+        }
+        if let Some(e) = &hz.economic_loss {
+            out.push_str(&format!(
+                "  direct economic loss: {:.1} million yuan{}\n",
+                e.total_yuan / 1e6,
+                e.share_of_gdp
+                    .map(|g| format!(" ({:.3} % of GDP; plan: < 1 % a year)", g * 100.0))
+                    .unwrap_or_default()
+            ));
         }
         out.push_str(&format!(
             "  trucks: {} · {} deliveries · {:.0} km · {:.0} % busy\n",

@@ -64,7 +64,7 @@ pub struct IdleTruck {
 #[derive(Debug, Default, Clone)]
 pub struct TravelTimes {
     /// (depot index, vehicle key) → tree from the depot's node.
-    pub from_depot: BTreeMap<(usize, (u64, u64)), Arc<Tree>>,
+    pub from_depot: BTreeMap<(usize, (u64, u64, bool)), Arc<Tree>>,
 }
 
 impl TravelTimes {
@@ -137,7 +137,7 @@ fn serve_in_order(view: &DispatchView, order: &[usize]) -> Vec<Assignment> {
                 }
                 // Trucks parked at one depot with the same vehicle are
                 // interchangeable: try the first of each kind only.
-                let mut seen: Vec<(usize, (u64, u64))> = Vec::new();
+                let mut seen: Vec<(usize, (u64, u64, bool))> = Vec::new();
                 for (k, t) in view.trucks.iter().enumerate() {
                     if used[k] || seen.contains(&(t.at, t.vehicle.key())) {
                         continue;

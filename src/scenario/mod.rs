@@ -221,6 +221,41 @@ pub enum ActionDef {
     Wind(f64, f64),
     /// A hazard starts (at the inject's time).
     Hazard(HazardDef),
+    /// Rain starts: (seconds since the start of the run, mm/h) points.
+    Rain {
+        /// Intensity.
+        mm_h: Vec<(f64, f64)>,
+        /// Zone indices it falls on; empty = everywhere.
+        zones: Vec<usize>,
+    },
+    /// A new ignition of a running fire.
+    SpotFire {
+        /// Fire hazard id.
+        fire: String,
+        /// Position, local metres.
+        xy: Xy,
+    },
+}
+
+/// A team resolved.
+#[derive(Debug, Clone)]
+pub struct TeamDef {
+    /// Id (`id` or `id-k` when the spec had a count).
+    pub id: String,
+    /// Kind.
+    pub kind: TeamKind,
+    /// Base place index.
+    pub base_place: usize,
+    /// Base road node.
+    pub base: u32,
+    /// Call to departure.
+    pub mobilise: SimDuration,
+    /// How it drives (hazmat teams are protected: they may enter closed plume zones).
+    pub vehicle: Vehicle,
+    /// Fire teams: m² of fire put out per hour (None: by fuel).
+    pub rate_m2_per_h: Option<f64>,
+    /// Hazmat teams: time at the source to stop a release.
+    pub work: SimDuration,
 }
 
 /// Weather resolved.
@@ -236,6 +271,8 @@ pub struct WeatherDef {
     pub cloud_oktas: u8,
     /// Rain: (seconds since start, mm/h).
     pub rain_mm_h: Vec<(f64, f64)>,
+    /// Zone indices the rain falls on; empty = everywhere.
+    pub rain_zones: Vec<usize>,
 }
 
 /// A hazard resolved onto the map.
@@ -340,6 +377,10 @@ pub struct RunSpec {
     pub hazard_step: SimDuration,
     /// Terrain and land use, loaded when hazards need them.
     pub terrain: Option<Arc<crate::city::terrain::Terrain>>,
+    /// Fire-rescue and hazmat teams.
+    pub teams: Vec<TeamDef>,
+    /// Values at risk.
+    pub economy: EconomySpec,
 }
 
 /// Read, parse and check a scenario (and an optional layout file that replaces
@@ -384,7 +425,10 @@ pub fn load(path: &Path, layout: Option<&Path>) -> Result<RunSpec, Error> {
     )?;
     let needs_terrain = !scenario.hazards.is_empty()
         || !scenario.weather.rain_mm_h.is_empty()
-        || scenario.injects.iter().any(|i| matches!(i.action, Action::Hazard(_)));
+        || scenario
+            .injects
+            .iter()
+            .any(|i| matches!(i.action, Action::Hazard(_) | Action::Rain { .. }));
     if needs_terrain {
         let terrain = crate::city::terrain::Terrain::load_for_map(&spec.map_path).map_err(|e| match e {
             Error::Io { path: p, source } => Error::one(
@@ -401,9 +445,59 @@ pub fn load(path: &Path, layout: Option<&Path>) -> Result<RunSpec, Error> {
             ),
             other => other,
         })?;
+        check_ignitions(path, &text, &scenario, &spec, &terrain)?;
         spec.terrain = Some(Arc::new(terrain));
     }
     Ok(spec)
+}
+
+/// Every fire (scripted, injected or a spot fire) must start near something
+/// that burns on the terrain's land use.
+fn check_ignitions(
+    path: &Path,
+    text: &str,
+    scenario: &Scenario,
+    spec: &RunSpec,
+    terrain: &crate::city::terrain::Terrain,
+) -> Result<(), Error> {
+    let mut c = Checker {
+        file: path,
+        index: SourceIndex::build(text),
+        out: Vec::new(),
+    };
+    let mut sites: Vec<(String, &Site)> = Vec::new();
+    for (k, h) in scenario.hazards.iter().enumerate() {
+        if let HazardSpec::Fire { at, .. } = h {
+            sites.push((format!("hazards[{k}].at"), at));
+        }
+    }
+    for (k, inj) in scenario.injects.iter().enumerate() {
+        match &inj.action {
+            Action::Hazard(HazardSpec::Fire { at, .. }) => sites.push((format!("injects[{k}].action.0.at"), at)),
+            Action::SpotFire(_, at) => sites.push((format!("injects[{k}].action.1"), at)),
+            _ => {}
+        }
+    }
+    for (field, site) in sites {
+        let Some((xy, _)) = resolve_site(&mut c, &spec.city, site, &field) else {
+            continue;
+        };
+        if crate::hazard::fires::ignition_cell(&terrain.landuse, xy.x, xy.y).is_none() {
+            c.bad_hint(
+                &field,
+                format!(
+                    "nothing within {} m of this point can carry a spreading fire (water, roads, open land, or blocks at least 70 % fire-resistant)",
+                    crate::hazard::fires::IGNITION_SEARCH_CELLS as f64 * terrain.landuse.dx
+                ),
+                "move the ignition onto villages or old-town courtyard houses, fields or grass",
+            );
+        }
+    }
+    if c.out.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Input(c.out))
+    }
 }
 
 /// Collects diagnostics for one file.
@@ -776,6 +870,39 @@ pub fn check(
             }
             // Resolved with the other hazards below.
             Action::Hazard(_) => Some(ActionDef::Note),
+            Action::Rain { mm_h, zones } => {
+                let times: Vec<SimTime> = (mm_h.iter().enumerate())
+                    .map(|(k, (d, _))| SimTime(at.secs() + c.duration(&format!("{af}.mm_h[{k}].0"), d).secs()))
+                    .collect();
+                let series = c.series(&format!("{af}.mm_h"), &times, mm_h.iter().map(|p| p.1), 500.0, "mm/h");
+                if series.is_empty() {
+                    c.bad(&format!("{af}.mm_h"), "expected at least one (time, mm/h) point");
+                }
+                let zones = resolve_zones(&mut c, &city, zones, &format!("{af}.zones"));
+                Some(ActionDef::Rain { mm_h: series, zones })
+            }
+            Action::SpotFire(fire, site) => {
+                let known = hazard_specs(s).any(|h| matches!(h, HazardSpec::Fire { id, .. } if id == fire));
+                if !known {
+                    let fires: Vec<&str> = hazard_specs(s)
+                        .filter_map(|h| match h {
+                            HazardSpec::Fire { id, .. } => Some(id.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    c.bad_hint(
+                        &format!("{af}.0"),
+                        format!("no fire with id \"{fire}\""),
+                        if fires.is_empty() {
+                            "a spot fire escalates a fire listed in hazards (or started by an inject)".to_string()
+                        } else {
+                            format!("fires: {}", fires.join(", "))
+                        },
+                    );
+                }
+                resolve_site(&mut c, &city, site, &format!("{af}.1"))
+                    .map(|(xy, _)| ActionDef::SpotFire { fire: fire.clone(), xy })
+            }
             Action::AddStock { depot, stock } => {
                 c.count(&format!("{af}.stock.initial"), stock.initial, "kits");
                 c.count(&format!("{af}.stock.basic"), stock.basic, "sets");
@@ -818,13 +945,22 @@ pub fn check(
         500.0,
         "mm/h",
     );
+    let rain_zones = resolve_zones(&mut c, &city, &w.rain_zones, "weather.rain_zones");
     let weather = WeatherDef {
         wind_m_s: w.wind_m_s,
         wind_from_deg: w.wind_from_deg,
         stability: w.stability,
         cloud_oktas: w.cloud_oktas,
         rain_mm_h: rain,
+        rain_zones,
     };
+    let teams = check_teams(&mut c, &city, &s.teams);
+    let e = &s.economy;
+    if let Some(gdp) = e.gdp_yuan {
+        c.positive("economy.gdp_yuan", gdp, 1e15, "yuan");
+    }
+    c.non_negative("economy.building_yuan_per_m2", e.building_yuan_per_m2, 1e6, "yuan/m²");
+    c.non_negative("economy.crop_yuan_per_m2", e.crop_yuan_per_m2, 1e4, "yuan/m²");
     let chemicals = if hazard_specs(s).any(|h| matches!(h, HazardSpec::Release { .. })) {
         let base = path.parent().unwrap_or(Path::new("."));
         match crate::hazard::default_chemicals_path(base).map(|p| crate::hazard::load_chemicals_file(&p)) {
@@ -910,7 +1046,113 @@ pub fn check(
         hazards,
         hazard_step,
         terrain: None,
+        teams,
+        economy: s.economy.clone(),
     })
+}
+
+/// Resolve zone names (pinyin or Chinese) to indices.
+fn resolve_zones(c: &mut Checker, city: &CityMap, names: &[String], field: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (k, name) in names.iter().enumerate() {
+        match city.zone(name) {
+            Some(z) => out.push(z),
+            None => {
+                let hint = name_hint(city, name, |r| matches!(r, NameRef::Zone(_)), "zones");
+                c.bad_hint(
+                    &format!("{field}[{k}]"),
+                    format!("\"{name}\" is not a zone on the map"),
+                    hint,
+                );
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Default time from the call to leaving the base: fire engines 2 min (turn-out
+/// time; GB 51080-2015 asks for arrival at the district edge within 5 min of
+/// dispatch), hazmat teams 10 min (suiting up; planning assumption).
+fn default_mobilise(kind: TeamKind) -> SimDuration {
+    match kind {
+        TeamKind::FireRescue => SimDuration(120),
+        TeamKind::Hazmat => SimDuration(600),
+    }
+}
+
+/// Default top speed of a team vehicle on roads, km/h (planning assumption).
+pub const DEFAULT_TEAM_SPEED_KMH: f64 = 60.0;
+
+/// Default time a hazmat team needs at the source to stop a release, s: 30 min
+/// (planning assumption: close a valve or fit a leak-sealing kit in full gear).
+pub const DEFAULT_HAZMAT_WORK_S: i64 = 1_800;
+
+fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamDef> {
+    let mut out = Vec::new();
+    let mut ids = std::collections::BTreeMap::new();
+    for (k, t) in specs.iter().enumerate() {
+        let f = format!("teams[{k}]");
+        if let Some(prev) = ids.insert(t.id.clone(), k) {
+            c.bad(
+                &format!("{f}.id"),
+                format!("duplicate team id \"{}\" (also teams[{prev}])", t.id),
+            );
+        }
+        if t.count == 0 || t.count > 1_000 {
+            c.bad(
+                &format!("{f}.count"),
+                format!("expected 1 to 1000 teams, found {}", t.count),
+            );
+        }
+        let mobilise = match &t.mobilise {
+            Some(m) => c.duration(&format!("{f}.mobilise"), m),
+            None => default_mobilise(t.kind),
+        };
+        let speed = t.speed_kmh.unwrap_or(DEFAULT_TEAM_SPEED_KMH);
+        c.positive(&format!("{f}.speed_kmh"), speed, 200.0, "km/h");
+        if let Some(r) = t.rate_m2_per_h {
+            c.positive(&format!("{f}.rate_m2_per_h"), r, 1e7, "m²/h");
+            if t.kind != TeamKind::FireRescue {
+                c.bad(&format!("{f}.rate_m2_per_h"), "only FireRescue teams put out fires");
+            }
+        }
+        let work = match &t.work {
+            Some(w) => {
+                if t.kind != TeamKind::Hazmat {
+                    c.bad(&format!("{f}.work"), "only Hazmat teams stop releases");
+                }
+                c.duration(&format!("{f}.work"), w)
+            }
+            None => SimDuration(DEFAULT_HAZMAT_WORK_S),
+        };
+        let Some(place) = c.place(city, &t.base, &format!("{f}.base")) else {
+            continue;
+        };
+        for n in 0..t.count.min(1_000) {
+            out.push(TeamDef {
+                id: if t.count == 1 {
+                    t.id.clone()
+                } else {
+                    format!("{}-{}", t.id, n + 1)
+                },
+                kind: t.kind,
+                base_place: place,
+                base: city.places[place].node,
+                mobilise,
+                vehicle: Vehicle {
+                    speed_kmh: speed,
+                    // Fire engines and hazmat trucks are heavy vehicles (DOMAIN.md, "Flood").
+                    wading_m: 1.1,
+                    protected: t.kind == TeamKind::Hazmat,
+                },
+                rate_m2_per_h: t.rate_m2_per_h,
+                work,
+            });
+        }
+    }
+    out
 }
 
 fn hazard_specs(s: &Scenario) -> impl Iterator<Item = &HazardSpec> {
@@ -1195,6 +1437,7 @@ fn check_fleet(
                     vehicle: Vehicle {
                         speed_kmh: fl.speed_kmh,
                         wading_m: fl.wading_m.unwrap_or_else(|| default_wading_m(fl.capacity_kg)),
+                        protected: false,
                     },
                     ready,
                 });

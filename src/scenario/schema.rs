@@ -67,6 +67,79 @@ pub struct Scenario {
     /// How often hazard models hand their state to roads and people (default `"5m"`).
     #[serde(default = "default_hazard_step")]
     pub hazard_step: String,
+    /// Fire-rescue and hazmat teams that act on the hazards.
+    #[serde(default)]
+    pub teams: Vec<TeamSpec>,
+    /// Values at risk, for the direct economic loss and its share of GDP.
+    #[serde(default)]
+    pub economy: EconomySpec,
+}
+
+/// A team (or several identical teams) at a base.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamSpec {
+    /// Identifier (unique); several teams are numbered `id-1`, `id-2`, ...
+    pub id: String,
+    /// What the team does.
+    pub kind: TeamKind,
+    /// Base: a named place (e.g. a fire station).
+    pub base: String,
+    /// Number of identical teams (default 1).
+    #[serde(default = "default_one")]
+    pub count: u32,
+    /// Time from the call to leaving the base (default: fire 2m, hazmat 10m).
+    #[serde(default)]
+    pub mobilise: Option<String>,
+    /// Top speed on roads, km/h (default 60).
+    #[serde(default)]
+    pub speed_kmh: Option<f64>,
+    /// Fire teams: area of fire put out per hour, m² (default by fuel: see the
+    /// scenario-format docs).
+    #[serde(default)]
+    pub rate_m2_per_h: Option<f64>,
+    /// Hazmat teams: time at the source to stop a release (default `"30m"`).
+    #[serde(default)]
+    pub work: Option<String>,
+}
+
+fn default_one() -> u32 {
+    1
+}
+
+/// The kinds of team that act on hazards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TeamKind {
+    /// Comprehensive fire-rescue team (fire engine company): suppresses fires.
+    FireRescue,
+    /// Hazardous-chemicals team in protective gear: stops releases at the source.
+    Hazmat,
+}
+
+/// Values at risk (all optional: without `gdp_yuan` no share of GDP is given).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EconomySpec {
+    /// City GDP, yuan per year.
+    pub gdp_yuan: Option<f64>,
+    /// Replacement value of buildings and contents per m² of building footprint, yuan.
+    pub building_yuan_per_m2: f64,
+    /// Value of a standing crop per m² of cropland, yuan.
+    pub crop_yuan_per_m2: f64,
+}
+
+impl Default for EconomySpec {
+    /// Planning assumptions (verify): buildings 3 000 yuan per m² of footprint
+    /// (two storeys of brick-concrete housing at ≈ 1 500 yuan/m² of floor with
+    /// contents); crops 2 yuan/m² (a wheat or maize season of ≈ 7.5 t/ha at
+    /// ≈ 2.6 yuan/kg).
+    fn default() -> Self {
+        EconomySpec {
+            gdp_yuan: None,
+            building_yuan_per_m2: 3_000.0,
+            crop_yuan_per_m2: 2.0,
+        }
+    }
 }
 
 fn default_hazard_step() -> String {
@@ -88,6 +161,8 @@ pub struct WeatherSpec {
     pub cloud_oktas: u8,
     /// Rain intensity over time: (time, mm/h) points, linear in between, 0 outside.
     pub rain_mm_h: Vec<(TimeSpec, f64)>,
+    /// Zones the rain falls on (names); empty = everywhere.
+    pub rain_zones: Vec<String>,
 }
 
 impl Default for WeatherSpec {
@@ -98,6 +173,7 @@ impl Default for WeatherSpec {
             stability: None,
             cloud_oktas: 4,
             rain_mm_h: Vec::new(),
+            rain_zones: Vec::new(),
         }
     }
 }
@@ -425,6 +501,17 @@ pub enum Action {
     Wind(f64, f64),
     /// A new hazard starts now (its own `start` is ignored).
     Hazard(HazardSpec),
+    /// Rain starts now: (time after the inject, mm/h) points, on the zones
+    /// listed (empty = everywhere).
+    Rain {
+        /// Intensity over time after the inject.
+        mm_h: Vec<(String, f64)>,
+        /// Zones it falls on; empty = everywhere.
+        #[serde(default)]
+        zones: Vec<String>,
+    },
+    /// A running fire escalates: a new ignition (spot fire) at a site (fire id, site).
+    SpotFire(String, Site),
     /// Stock arrives at a depot (e.g. from the provincial reserve).
     AddStock {
         /// Depot id.

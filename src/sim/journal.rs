@@ -163,6 +163,60 @@ pub enum SimEvent {
         /// Sets added.
         added_basic: u32,
     },
+    /// A team was called to a hazard.
+    TeamCalled {
+        /// Time.
+        t: SimTime,
+        /// Team id.
+        team: String,
+        /// Hazard id.
+        hazard: String,
+        /// Expected arrival.
+        eta: SimTime,
+    },
+    /// A team reached its hazard and started work.
+    TeamArrived {
+        /// Time.
+        t: SimTime,
+        /// Team id.
+        team: String,
+        /// Hazard id.
+        hazard: String,
+    },
+    /// A team was back at its base.
+    TeamHome {
+        /// Time.
+        t: SimTime,
+        /// Team id.
+        team: String,
+    },
+    /// A hazmat team stopped a release.
+    ReleaseStopped {
+        /// Time.
+        t: SimTime,
+        /// Hazard id.
+        id: String,
+        /// Team id.
+        team: String,
+    },
+    /// A fire had nothing left burning.
+    FireOut {
+        /// Time.
+        t: SimTime,
+        /// Hazard id.
+        id: String,
+        /// Ground area the fire reached, km².
+        area_km2: f64,
+    },
+    /// Rain began (an inject).
+    RainStarted {
+        /// Time.
+        t: SimTime,
+        /// Peak intensity, mm/h.
+        peak_mm_h: f64,
+        /// Zones (empty = everywhere).
+        zones: Vec<String>,
+    },
 }
 
 impl SimEvent {
@@ -181,7 +235,13 @@ impl SimEvent {
             | SimEvent::Rerouted { t, .. }
             | SimEvent::NoRoute { t, .. }
             | SimEvent::Cancelled { t, .. }
-            | SimEvent::DepotChanged { t, .. } => *t,
+            | SimEvent::DepotChanged { t, .. }
+            | SimEvent::TeamCalled { t, .. }
+            | SimEvent::TeamArrived { t, .. }
+            | SimEvent::TeamHome { t, .. }
+            | SimEvent::ReleaseStopped { t, .. }
+            | SimEvent::FireOut { t, .. }
+            | SimEvent::RainStarted { t, .. } => *t,
         }
     }
 }

@@ -161,7 +161,7 @@ fn apply_injects(
     mut roads: ResMut<RoadState>,
     mut depot_requests: MessageWriter<DepotRequest>,
     mut weather: ResMut<crate::hazard::sim::CurrentWeather>,
-    mut hazards: MessageWriter<crate::hazard::sim::StartHazard>,
+    mut hazards: MessageWriter<crate::hazard::sim::HazardInject>,
     mut events: MessageWriter<SimEvent>,
 ) {
     while pending.queue.front().is_some_and(|i| i.at <= clock.now) {
@@ -210,7 +210,13 @@ fn apply_injects(
                 });
             }
             ActionDef::Hazard(h) => {
-                hazards.write(crate::hazard::sim::StartHazard(h));
+                hazards.write(crate::hazard::sim::HazardInject::Start(h));
+            }
+            ActionDef::Rain { mm_h, zones } => {
+                hazards.write(crate::hazard::sim::HazardInject::Rain { mm_h, zones });
+            }
+            ActionDef::SpotFire { fire, xy } => {
+                hazards.write(crate::hazard::sim::HazardInject::SpotFire { fire, xy });
             }
         }
     }

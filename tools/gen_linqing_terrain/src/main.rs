@@ -30,9 +30,11 @@
 //!    crests: grass embankments; park/square shelters) > Road (national and
 //!    provincial roads, the cells the road passes through) > Industrial
 //!    (within 260 m of the development-zone streets, 250 m of chemical plants
-//!    and factories) > UrbanBlock (within 150 m of the subdistricts' urban
-//!    streets) > Village (a disc of `150 m² × residents` around each village
-//!    and town-seat node) > Cropland.
+//!    and factories) > Village in the old town (a disc of 600 m around the
+//!    place whose note says "old town": low-rise courtyard houses) >
+//!    UrbanBlock (within 150 m of the subdistricts' urban streets) > Village
+//!    (a disc of `150 m² × residents` around each village and town-seat node)
+//!    > Cropland.
 //! 3. **Plain** ([`plain_elevation`]): a planar trend falling 0.25 m/km to the
 //!    north-east, 35 m at the map origin (the city), plus four octaves of
 //!    value noise (wavelengths 8, 4, 2, 1 km; amplitudes 0.45, 0.25, 0.15,
@@ -128,6 +130,10 @@ const VILLAGE_M2_PER_PERSON: f64 = 150.0;
 const VILLAGE_RADIUS_M: (f64, f64) = (150.0, 700.0);
 /// Minimum park radius, m (a park or square always covers its own cell).
 const PARK_MIN_RADIUS_M: f64 = 50.0;
+/// Old town: radius of the disc of low-rise courtyard houses around the place
+/// whose note mentions the old town (Linqing's Ming–Qing quarter by the canals
+/// near Aotouji), m (approximate).
+const OLD_TOWN_RADIUS_M: f64 = 600.0;
 
 /// A canal's cross-section (approximations, not survey data).
 struct CanalSpec {
@@ -556,6 +562,7 @@ struct Masks {
     industrial: Grid<bool>,
     urban: Grid<bool>,
     village: Grid<bool>,
+    old_town: Grid<bool>,
 }
 
 fn build_masks(map: &MapFile, proj: &Projection, g: &Grid<f64>, canals: &[Canal]) -> Masks {
@@ -600,8 +607,12 @@ fn build_masks(map: &MapFile, proj: &Projection, g: &Grid<f64>, canals: &[Canal]
     }
 
     let mut park = Grid::like(g, false);
+    let mut old_town = Grid::like(g, false);
     for p in &map.places {
         let at = proj.to_xy(p.at);
+        if p.note.as_deref().is_some_and(|n| n.contains("old town")) {
+            mark_disc(&mut old_town, at, OLD_TOWN_RADIUS_M);
+        }
         match p.kind {
             PlaceKind::ChemicalPlant | PlaceKind::Factory => mark_disc(&mut industrial, at, PLANT_RADIUS_M),
             PlaceKind::Shelter => {
@@ -636,6 +647,7 @@ fn build_masks(map: &MapFile, proj: &Projection, g: &Grid<f64>, canals: &[Canal]
         industrial,
         urban,
         village,
+        old_town,
     }
 }
 
@@ -651,6 +663,8 @@ fn land_use(m: &Masks) -> Grid<LandUse> {
             LandUse::Road
         } else if m.industrial.data[k] {
             LandUse::Industrial
+        } else if m.old_town.data[k] && m.urban.data[k] {
+            LandUse::Village
         } else if m.urban.data[k] {
             LandUse::UrbanBlock
         } else if m.village.data[k] {
