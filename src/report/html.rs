@@ -27,9 +27,66 @@ const STATUS_COLOURS: [(&str, &str); 4] = [
 
 /// Map in SVG: roads by class, waterways, depots, closed roads, groups by status.
 pub fn map_svg(r: &RunResult, width: f64) -> String {
+    let (lo, hi) = r.spec.city.bounds;
+    map_svg_window(r, width, lo, hi, 800.0)
+}
+
+/// The window around the local hazards (fire cells and toxic threat zones)
+/// with a 1 km margin, at least 3 km wide; None when there are none or they
+/// cover more than half the map anyway.
+pub fn hazard_window(r: &RunResult) -> Option<(Xy, Xy)> {
+    let mut lo = Xy {
+        x: f64::INFINITY,
+        y: f64::INFINITY,
+    };
+    let mut hi = Xy {
+        x: f64::NEG_INFINITY,
+        y: f64::NEG_INFINITY,
+    };
+    let mut grow = |g: &crate::hazard::grid::Grid<u8>| {
+        for j in 0..g.ny {
+            for i in 0..g.nx {
+                if g.data[g.idx(i, j)] != 0 {
+                    let (x0, y0) = (g.x0 + i as f64 * g.dx, g.y0 + j as f64 * g.dx);
+                    lo = Xy {
+                        x: lo.x.min(x0),
+                        y: lo.y.min(y0),
+                    };
+                    hi = Xy {
+                        x: hi.x.max(x0 + g.dx),
+                        y: hi.y.max(y0 + g.dx),
+                    };
+                }
+            }
+        }
+    };
+    r.fire_states.iter().for_each(&mut grow);
+    r.threat_zones.iter().for_each(&mut grow);
+    if !lo.x.is_finite() {
+        return None;
+    }
+    let (clo, chi) = r.spec.city.bounds;
+    let margin = 1000.0;
+    let (cx, cy) = ((lo.x + hi.x) / 2.0, (lo.y + hi.y) / 2.0);
+    let half = ((hi.x - lo.x).max(hi.y - lo.y) / 2.0 + margin).max(1500.0);
+    if 2.0 * half > (chi.x - clo.x).max(chi.y - clo.y) / 2.0 {
+        return None;
+    }
+    Some((
+        Xy {
+            x: cx - half,
+            y: cy - half,
+        },
+        Xy {
+            x: cx + half,
+            y: cy + half,
+        },
+    ))
+}
+
+/// The map of the window `lo`–`hi` (local metres) plus `pad` metres around it.
+pub fn map_svg_window(r: &RunResult, width: f64, lo: Xy, hi: Xy, pad: f64) -> String {
     let city = &r.spec.city;
-    let (lo, hi) = city.bounds;
-    let pad = 800.0;
     let (w_m, h_m) = (hi.x - lo.x + 2.0 * pad, hi.y - lo.y + 2.0 * pad);
     let scale = width / w_m;
     let height = h_m * scale;
@@ -166,11 +223,20 @@ pub fn map_svg(r: &RunResult, width: f64) -> String {
             esc(&p.name_zh)
         );
     }
-    // Scale bar: 5 km.
-    let bar = 5000.0 * scale;
+    // Scale bar: the largest of 5 km, 1 km, 500 m that fits a fifth of the width.
+    let bar_m = [5000.0, 1000.0, 500.0, 100.0]
+        .into_iter()
+        .find(|&m| m <= w_m / 5.0)
+        .unwrap_or(100.0);
+    let label = if bar_m >= 1000.0 {
+        format!("{} km", bar_m / 1000.0)
+    } else {
+        format!("{bar_m} m")
+    };
+    let bar = bar_m * scale;
     let _ = write!(
         s,
-        r##"<g transform="translate(16 {:.0})"><rect width="{bar:.1}" height="4" fill="#333"/><text y="-4" font-size="11">5 km</text></g></svg>"##,
+        r##"<g transform="translate(16 {:.0})"><rect width="{bar:.1}" height="4" fill="#333"/><text y="-4" font-size="11">{label}</text></g></svg>"##,
         height - 16.0
     );
     s
@@ -516,6 +582,7 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
 <h2>Map</h2>
 <div class="legend">{legend}<span>■ depots (blue government, purple enterprise, green commercial, grey community) · ▲ shelters · dashed black: closed roads</span></div>
 {map_svg}
+{closeup}
 <h2>Coverage over time</h2>
 {chart}
 <h2>Zones</h2>
@@ -564,6 +631,10 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
         hb = hours_cell(&sc.basic_relief_hours),
         unmet = sc.unmet_people_at_end,
         map_svg = map_svg(r, 1100.0),
+        closeup = hazard_window(r).map_or(String::new(), |(lo, hi)| format!(
+            "<h2>Hazard close-up</h2>{}",
+            map_svg_window(r, 700.0, lo, hi, 0.0)
+        )),
         chart = coverage_svg(r),
         ug = rep.unreachable.groups,
         up = rep.unreachable.people,
