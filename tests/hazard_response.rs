@@ -67,7 +67,7 @@ fn a_fire_with_enough_teams_is_contained_and_stays_out_and_without_them_grows() 
 fn a_burning_block_closes_its_roads_and_its_residents_need_relief() {
     let r = run(&scenario("2h", OLD_TOWN_FIRE));
     assert!(
-        !r.report.hazards.fires[0].out_at_h.is_some(),
+        r.report.hazards.fires[0].out_at_h.is_none(),
         "still burning at the end"
     );
     assert!(!r.closed_segments.is_empty(), "roads through burning cells are closed");
