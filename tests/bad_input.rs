@@ -297,6 +297,24 @@ fn bad_hazards_and_weather_are_refused() {
         &with(r#"weather: (wind_m_s: 3, wind_from_deg: 400),"#),
         &["weather.wind_from_deg", "0 to 360"],
     );
+    refused(
+        &with(
+            r#"hazards: [Release(id: "r", chemical: "chlorine", at: Place("Depot"), start: "1h", rate_kg_s: 1, mass_kg: 50)],"#,
+        ),
+        &[
+            "hazards[0]: a release needs one source",
+            "rate_kg_s with duration, or tank, or mass_kg",
+        ],
+    );
+    refused(
+        &with(
+            r#"hazards: [Release(id: "r", chemical: "phosgene", at: Place("Depot"), start: "1h", tank: (hole_mm: 10, inventory_kg: 100))],"#,
+        ),
+        &[
+            "hazards[0].tank: the chemicals file gives no liquid density for \"phosgene\"",
+            "add liquid_density_kg_m3",
+        ],
+    );
     // The test map has no terrain rasters: a valid breach is refused with a hint.
     refused(
         &with(r#"hazards: [Breach(id: "b", at: Node("N3"), start: "1h", inflow_m3_s: [("0", 10)])],"#),

@@ -66,10 +66,7 @@ fn a_fire_with_enough_teams_is_contained_and_stays_out_and_without_them_grows() 
 #[test]
 fn a_burning_block_closes_its_roads_and_its_residents_need_relief() {
     let r = run(&scenario("2h", OLD_TOWN_FIRE));
-    assert!(
-        r.report.hazards.fires[0].out_at_h.is_none(),
-        "still burning at the end"
-    );
+    assert!(r.report.hazards.fires[0].out_at_h.is_none(), "still burning at the end");
     assert!(!r.closed_segments.is_empty(), "roads through burning cells are closed");
     let f = &r.report.hazards.fires[0];
     assert_eq!(r.report.score.affected_people, f.people_affected);
@@ -181,4 +178,43 @@ fn a_fire_where_nothing_burns_is_refused_with_its_position() {
     let (_, err) = expect_status(dir.path(), &["validate", "s.ron"], 2);
     assert!(err.contains("s.ron:10:") && err.contains("hazards[0].at"), "{err}");
     assert!(err.contains("can carry a spreading fire"), "{err}");
+}
+
+#[test]
+fn a_tank_leak_runs_at_the_orifice_rate_until_the_tank_is_empty() {
+    let text = scenario(
+        "6h",
+        r#"weather: (wind_m_s: 3, wind_from_deg: 112, cloud_oktas: 2),
+    hazards: [Release(id: "t", chemical: "chlorine", at: Place("Linqing Chlor-Alkali Plant"), start: "10m",
+                      tank: (hole_mm: 25, inventory_kg: 5000, head_m: 1, overpressure_kpa: 580))],"#,
+    );
+    let r = run(&text);
+    let rel = &r.report.hazards.releases[0];
+    // Bernoulli: Cd·A·√(2ρ(ΔP + ρgh)), Cd 0.61, liquid chlorine 1410 kg/m³.
+    let area = std::f64::consts::PI * 0.025_f64.powi(2) / 4.0;
+    let rate = 0.61 * area * (2.0_f64 * 1410.0 * (580e3 + 1410.0 * 9.80665 * 1.0)).sqrt();
+    assert!(rel.source.contains(&format!("{rate:.2} kg/s")), "{rel:?}");
+    assert!((rel.released_kg - 5000.0).abs() < 1e-3, "the whole inventory: {rel:?}");
+    assert!(rel.evacuated_people > 0 && rel.threat_zone_km2[1] > 0.0, "{rel:?}");
+}
+
+#[test]
+fn an_instantaneous_release_is_a_puff_that_passes() {
+    let text = scenario(
+        "6h",
+        r#"weather: (wind_m_s: 3, wind_from_deg: 112, cloud_oktas: 2),
+    hazards: [Release(id: "p", chemical: "chlorine", at: Place("Linqing Chlor-Alkali Plant"), start: "10m", mass_kg: 2000)],
+    teams: [(id: "hz", kind: Hazmat, base: "Development Zone Fire Station")],"#,
+    );
+    let r = run(&text);
+    let rel = &r.report.hazards.releases[0];
+    assert!(rel.source.contains("puff"), "{rel:?}");
+    assert_eq!(rel.released_kg, 2000.0);
+    let [a1, a2, a3] = rel.threat_zone_km2;
+    assert!(a1 >= a2 && a2 >= a3 && a2 > 0.0, "{rel:?}");
+    assert!(rel.evacuated_people > 0, "{rel:?}");
+    assert!(rel.stopped_by.is_none(), "nothing to stop: {rel:?}");
+    assert!(!r.journal_jsonl.contains("TeamCalled"), "no hazmat call for a puff");
+    // After the puff has gone, no road stays closed by it.
+    assert!(r.closed_segments.is_empty());
 }

@@ -528,6 +528,10 @@ pub struct Chemical {
     pub aegl_60min: AeglLevels,
     /// Lethality probit (ppm, minutes), if one is published.
     pub probit: Option<ProbitCoefficients>,
+    /// Density of the liquid as stored (pressurised liquefied gas at 20 °C),
+    /// kg/m³, for leaks from a tank (orifice flow); None if not given.
+    #[serde(default)]
+    pub liquid_density_kg_m3: Option<f64>,
     /// Fields whose values still need checking against a primary source
     /// (names from [`CHEMICAL_FIELDS`]). Reports should flag results that use them.
     #[serde(default)]

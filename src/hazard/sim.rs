@@ -45,7 +45,7 @@ use crate::city::routing::{RoadState, RouteCache, TreeDir};
 use crate::city::terrain::{FuelHint, LandUse, Terrain, drainage_grid, manning_grid};
 use crate::city::{CityMap, Xy};
 use crate::scenario::time::SimTime;
-use crate::scenario::{HazardDef, HazardKind, ImpactDef, RunSpec, TeamKind};
+use crate::scenario::{HazardDef, HazardKind, ImpactDef, ReleaseSource, RunSpec, TeamKind};
 use crate::sim::journal::SimEvent;
 use crate::sim::rng::stream_seed;
 use crate::sim::{City, PendingImpacts, SimClock, SimSystems, SimTick, Spec};
@@ -59,6 +59,16 @@ pub const PEOPLE_FLOOD_DEPTH_M: f64 = 0.3;
 /// slow markedly (DOMAIN.md, "Flood"); thinner sheets of rain water are not
 /// counted.
 pub const FLOODED_DEPTH_M: f64 = 0.1;
+
+/// How long a puff is followed after an instantaneous release, s: 3 h, by
+/// when even a 0.5 m/s wind has carried it 5 km and a 3 m/s wind 30 km, past
+/// the edge of the county.
+pub const PUFF_TRACK_S: f64 = 3.0 * 3600.0;
+
+/// Sampling interval of a passing puff within a hazard step, s (a puff of
+/// σx ≈ 100 m at 3 m/s passes in about a minute; peak and toxic load are
+/// sampled this often).
+pub const PUFF_SAMPLE_S: f64 = 30.0;
 
 /// Cell size of the grid on which threat-zone areas are measured, m.
 pub const PLUME_AREA_CELL_M: f64 = 200.0;
@@ -132,13 +142,50 @@ pub struct ReleaseRun {
 }
 
 impl ReleaseRun {
-    /// When the release ends: its scripted end or when a team stopped it, s.
+    /// When the release ends (s): its scripted end or when a team stopped it;
+    /// for a puff, [`PUFF_TRACK_S`] after the release.
     pub fn end_s(&self) -> f64 {
-        let HazardKind::Release { duration_s, .. } = &self.def.kind else {
-            return 0.0;
+        let start = self.def.start.secs() as f64;
+        let scripted = match &self.def.kind {
+            HazardKind::Release {
+                source: ReleaseSource::Continuous { duration_s, .. },
+                ..
+            } => start + duration_s,
+            HazardKind::Release {
+                source: ReleaseSource::Instant { .. },
+                ..
+            } => start + PUFF_TRACK_S,
+            _ => return 0.0,
         };
-        let scripted = self.def.start.secs() as f64 + duration_s;
         self.stopped.as_ref().map_or(scripted, |(t, _)| t.min(scripted))
+    }
+
+    /// Whether a team can stop it (a continuous leak, still going at `now_s`).
+    pub fn stoppable(&self, now_s: f64) -> bool {
+        matches!(
+            self.def.kind,
+            HazardKind::Release {
+                source: ReleaseSource::Continuous { .. },
+                ..
+            }
+        ) && self.def.start.secs() as f64 <= now_s
+            && self.end_s() > now_s
+    }
+
+    /// Mass released by `until_s`, kg.
+    pub fn released_kg(&self, until_s: f64) -> f64 {
+        let start = self.def.start.secs() as f64;
+        match &self.def.kind {
+            HazardKind::Release {
+                source: ReleaseSource::Continuous { rate_kg_s, .. },
+                ..
+            } => rate_kg_s * (self.end_s().min(until_s) - start).max(0.0),
+            HazardKind::Release {
+                source: ReleaseSource::Instant { mass_kg },
+                ..
+            } if until_s >= start => *mass_kg,
+            _ => 0.0,
+        }
     }
 }
 
@@ -659,10 +706,7 @@ fn dispatch_teams(
         }
     }
     let leaking: Vec<usize> = (0..world.releases.len())
-        .filter(|&r| {
-            let run = &world.releases[r];
-            run.def.start <= now && run.end_s() > now_s
-        })
+        .filter(|&r| world.releases[r].stoppable(now_s))
         .filter(|&r| !world.teams.iter().any(|t| t.task() == Some(Task::Release(r))))
         .collect();
     let mut hazmat_taken = BTreeSet::new();
@@ -779,14 +823,15 @@ fn hazard_effects(
     for run in &mut world.releases {
         let HazardKind::Release {
             chemical,
-            rate_kg_s,
-            duration_s,
+            source,
             height_m,
         } = &run.def.kind
         else {
             continue;
         };
-        if (now.secs() as f64) >= run.end_s() {
+        let now_s = now.secs() as f64;
+        let start_s = run.def.start.secs() as f64;
+        if now_s >= run.end_s() || now_s < start_s {
             continue;
         }
         let urban =
@@ -796,27 +841,59 @@ fn hazard_effects(
             local_hour,
             if urban { Dispersion::Urban } else { Dispersion::Rural },
         );
-        let rel = Release {
-            rate_kg_s: *rate_kg_s,
-            height_m: *height_m,
-            duration_s: *duration_s,
-        };
         let src = (run.def.xy.x, run.def.xy.y);
         let mw = chemical.molecular_weight_g_mol;
         let aegl = |tier| chemical.aegl_kg_m3(tier, AeglDuration::Min60);
-        // Peak ground concentration at each node: the steady plume times the
-        // along-wind dilution of a release of finite duration (Palazzi 1982).
-        let node_c: Vec<f64> = city
-            .node_xy
-            .iter()
-            .map(|p| {
-                let (x, y) = plume::to_plume_frame(&met, src, (p.x, p.y));
-                plume::plume_concentration(&rel, &met, x, y, 0.0) * plume::finite_duration_factor(&rel, &met, x)
-            })
-            .collect();
-        if let Some(p) = &chemical.probit {
-            for (n, c) in node_c.iter().enumerate() {
-                run.load[n] += plume::toxic_load_step(p.n, plume::to_ppm(*c, mw), step_min);
+        // What the release puts on the ground in this hazard step: for each
+        // point, the peak concentration and Σ Cⁿ·Δt (ppmⁿ·min, for the probit).
+        let n_exp = chemical.probit.as_ref().map_or(1.0, |p| p.n);
+        let field: Box<dyn Fn(f64, f64) -> (f64, f64)> = match source {
+            // The steady plume times the along-wind dilution of a release of
+            // finite duration (Palazzi 1982), held for the whole step.
+            ReleaseSource::Continuous {
+                rate_kg_s, duration_s, ..
+            } => {
+                let rel = Release {
+                    rate_kg_s: *rate_kg_s,
+                    height_m: *height_m,
+                    duration_s: *duration_s,
+                };
+                let met = met.clone();
+                Box::new(move |px, py| {
+                    let (x, y) = plume::to_plume_frame(&met, src, (px, py));
+                    let c = plume::plume_concentration(&rel, &met, x, y, 0.0)
+                        * plume::finite_duration_factor(&rel, &met, x);
+                    (c, plume::toxic_load_step(n_exp, plume::to_ppm(c, mw), step_min))
+                })
+            }
+            // The puff sampled every PUFF_SAMPLE_S through the step.
+            ReleaseSource::Instant { mass_kg } => {
+                let puff = plume::Puff {
+                    mass_kg: *mass_kg,
+                    height_m: *height_m,
+                };
+                let met = met.clone();
+                let step_s = spec.0.hazard_step.secs() as f64;
+                let samples = (step_s / PUFF_SAMPLE_S).ceil().max(1.0) as usize;
+                let dt = step_s / samples as f64;
+                Box::new(move |px, py| {
+                    let (x, y) = plume::to_plume_frame(&met, src, (px, py));
+                    let (mut peak, mut load) = (0.0_f64, 0.0);
+                    for k in 0..samples {
+                        let t = now_s - step_s + (k + 1) as f64 * dt - start_s;
+                        let c = plume::puff_concentration(&puff, &met, t, x, y, 0.0);
+                        peak = peak.max(c);
+                        load += plume::toxic_load_step(n_exp, plume::to_ppm(c, mw), dt / 60.0);
+                    }
+                    (peak, load)
+                })
+            }
+        };
+        let at_nodes: Vec<(f64, f64)> = city.node_xy.iter().map(|p| field(p.x, p.y)).collect();
+        let node_c: Vec<f64> = at_nodes.iter().map(|v| v.0).collect();
+        if chemical.probit.is_some() {
+            for (n, (_, l)) in at_nodes.iter().enumerate() {
+                run.load[n] += l;
             }
         }
         if let Some(a3) = aegl(AeglTier::Aegl3) {
@@ -847,13 +924,11 @@ fn hazard_effects(
                 dem.y0,
                 0.0_f32,
             );
-            plume::concentration_grid(&rel, &met, src, &mut grid);
-            // The same finite-duration peak as at the nodes.
             for j in 0..grid.ny {
                 for i in 0..grid.nx {
-                    let (x, _) = plume::to_plume_frame(&met, src, grid.centre(i, j));
+                    let (x, y) = grid.centre(i, j);
                     let k = grid.idx(i, j);
-                    grid.data[k] = (f64::from(grid.data[k]) * plume::finite_duration_factor(&rel, &met, x)) as f32;
+                    grid.data[k] = field(x, y).0 as f32;
                 }
             }
             for (k, tier) in [AeglTier::Aegl1, AeglTier::Aegl2, AeglTier::Aegl3]
@@ -1020,6 +1095,8 @@ pub struct ReleaseOut {
     pub expected_casualties_if_not_evacuated: f64,
     /// Mass released, kg.
     pub released_kg: f64,
+    /// How it escaped.
+    pub source: String,
     /// Hours from the start of the run when a hazmat team stopped it, if one did.
     pub stopped_at_h: Option<f64>,
     /// The team that stopped it.
@@ -1082,21 +1159,29 @@ pub fn report(world: &World) -> HazardReport {
                     .map(|(n, l)| f64::from(city.node_people[n]) * plume::lethality(plume::probit_from_load(p, *l)))
                     .sum()
             });
-            let rate = match &r.def.kind {
-                HazardKind::Release { rate_kg_s, .. } => *rate_kg_s,
-                _ => 0.0,
+            let source = match &r.def.kind {
+                HazardKind::Release {
+                    source: ReleaseSource::Continuous { tank: Some(t), .. },
+                    ..
+                } => format!("tank leak: {t}"),
+                HazardKind::Release {
+                    source: ReleaseSource::Instant { .. },
+                    ..
+                } => "instantaneous (Gaussian puff)".to_string(),
+                _ => "continuous (Gaussian plume)".to_string(),
             };
-            let end_s = r.end_s().min(run_end_s);
             ReleaseOut {
                 id: r.def.id.clone(),
                 chemical: format!("{} ({})", chemical.name, chemical.name_zh),
                 threat_zone_km2: r.peak_zone_m2.map(|a| r3(a / 1e6)),
                 evacuated_people: r.evacuated,
                 expected_casualties_if_not_evacuated: r3(casualties),
-                released_kg: r3(rate * (end_s - r.def.start.secs() as f64).max(0.0)),
+                released_kg: r3(r.released_kg(run_end_s)),
+                source,
                 stopped_at_h: r.stopped.as_ref().map(|(t, _)| r3(t / 3600.0)),
                 stopped_by: r.stopped.as_ref().map(|(_, id)| id.clone()),
-                note: "Gaussian plume (no dense-gas behaviour): rough within a few hundred metres of the source".into(),
+                note: "Gaussian plume / puff (no dense-gas behaviour): rough within a few hundred metres of the source"
+                    .into(),
             }
         })
         .collect();

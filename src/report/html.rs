@@ -434,9 +434,10 @@ fn hazards_html(h: &crate::hazard::sim::HazardReport) -> String {
         };
         let _ = write!(
             s,
-            "<table><tr><th>release {}</th><th>value</th></tr><tr><td>chemical</td><td>{}</td></tr><tr><td>released</td><td>{} kg</td></tr><tr><td>stopped by a hazmat team</td><td>{}</td></tr><tr><td>AEGL-1 / 2 / 3 (60 min) zone, peak</td><td>{} / {} / {} km²</td></tr><tr><td>people evacuated (inside AEGL-2)</td><td>{}</td></tr><tr><td>expected casualties if people stayed outdoors</td><td>{:.1}</td></tr></table><p class=\"note\">{}</p>",
+            "<table><tr><th>release {}</th><th>value</th></tr><tr><td>chemical</td><td>{}</td></tr><tr><td>source</td><td>{}</td></tr><tr><td>released</td><td>{} kg</td></tr><tr><td>stopped by a hazmat team</td><td>{}</td></tr><tr><td>AEGL-1 / 2 / 3 (60 min) zone, peak</td><td>{} / {} / {} km²</td></tr><tr><td>people evacuated (inside AEGL-2)</td><td>{}</td></tr><tr><td>expected casualties if people stayed outdoors</td><td>{:.1}</td></tr></table><p class=\"note\">{}</p>",
             esc(&r.id),
             esc(&r.chemical),
+            esc(&r.source),
             r.released_kg,
             stopped,
             r.threat_zone_km2[0],

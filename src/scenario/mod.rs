@@ -304,12 +304,29 @@ pub enum HazardKind {
     Release {
         /// The chemical.
         chemical: Box<crate::hazard::plume::Chemical>,
+        /// How it escapes.
+        source: ReleaseSource,
+        /// m.
+        height_m: f64,
+    },
+}
+
+/// How a chemical escapes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReleaseSource {
+    /// At a steady rate for a time (Gaussian plume).
+    Continuous {
         /// kg/s.
         rate_kg_s: f64,
         /// Seconds.
         duration_s: f64,
-        /// m.
-        height_m: f64,
+        /// For a tank leak: how the rate was found (for the report).
+        tank: Option<String>,
+    },
+    /// All at once (Gaussian puff).
+    Instant {
+        /// kg.
+        mass_kg: f64,
     },
 }
 
@@ -1245,12 +1262,12 @@ fn resolve_hazard(
             start: t,
             rate_kg_s,
             duration,
+            tank,
+            mass_kg,
             height_m,
         } => {
             let st = c.time(&format!("{f}.start"), t, start, end);
-            c.positive(&format!("{f}.rate_kg_s"), *rate_kg_s, 10_000.0, "kg/s");
             c.non_negative(&format!("{f}.height_m"), *height_m, 500.0, "m");
-            let d = c.duration(&format!("{f}.duration"), duration);
             let chem = crate::hazard::plume::find_chemical(chemicals, chemical);
             if chem.is_none() && !chemicals.is_empty() {
                 let known: Vec<&str> = chemicals.iter().map(|c| c.name.as_str()).collect();
@@ -1260,6 +1277,76 @@ fn resolve_hazard(
                     format!("known: {}", known.join(", ")),
                 );
             }
+            let source = match (rate_kg_s, duration, tank, mass_kg) {
+                (Some(rate), Some(d), None, None) => {
+                    c.positive(&format!("{f}.rate_kg_s"), *rate, 10_000.0, "kg/s");
+                    let d = c.duration(&format!("{f}.duration"), d);
+                    Some(ReleaseSource::Continuous {
+                        rate_kg_s: *rate,
+                        duration_s: d.secs() as f64,
+                        tank: None,
+                    })
+                }
+                (None, None, Some(tank), None) => {
+                    let tf = format!("{f}.tank");
+                    c.positive(&format!("{tf}.hole_mm"), tank.hole_mm, 2_000.0, "mm");
+                    c.positive(&format!("{tf}.inventory_kg"), tank.inventory_kg, 1e7, "kg");
+                    c.non_negative(&format!("{tf}.head_m"), tank.head_m, 50.0, "m");
+                    c.non_negative(
+                        &format!("{tf}.overpressure_kpa"),
+                        tank.overpressure_kpa,
+                        10_000.0,
+                        "kPa",
+                    );
+                    let density = tank
+                        .liquid_density_kg_m3
+                        .or_else(|| chem.and_then(|ch| ch.liquid_density_kg_m3));
+                    match density {
+                        Some(rho) => c.positive(&format!("{tf}.liquid_density_kg_m3"), rho, 25_000.0, "kg/m³"),
+                        None if chem.is_some() => c.bad_hint(
+                            &tf,
+                            format!("the chemicals file gives no liquid density for \"{chemical}\""),
+                            "add liquid_density_kg_m3 to the tank",
+                        ),
+                        None => {}
+                    }
+                    let area = std::f64::consts::PI * (tank.hole_mm / 1000.0).powi(2) / 4.0;
+                    let rate = crate::hazard::plume::orifice_liquid_rate_kg_s(
+                        crate::hazard::plume::DEFAULT_DISCHARGE_COEFFICIENT,
+                        area,
+                        density.unwrap_or(0.0),
+                        tank.head_m,
+                        tank.overpressure_kpa * 1000.0,
+                    );
+                    if density.is_some() && rate <= 0.0 {
+                        c.bad(&tf, "no driving pressure: give a head or an overpressure above zero");
+                    }
+                    (rate > 0.0).then(|| ReleaseSource::Continuous {
+                        rate_kg_s: rate,
+                        duration_s: tank.inventory_kg / rate,
+                        tank: Some(format!(
+                            "{:.0} mm hole, {:.1} m head, {:.0} kPa: {:.2} kg/s for {:.0} min (Bernoulli orifice, constant head)",
+                            tank.hole_mm,
+                            tank.head_m,
+                            tank.overpressure_kpa,
+                            rate,
+                            tank.inventory_kg / rate / 60.0
+                        )),
+                    })
+                }
+                (None, None, None, Some(m)) => {
+                    c.positive(&format!("{f}.mass_kg"), *m, 1e7, "kg");
+                    Some(ReleaseSource::Instant { mass_kg: *m })
+                }
+                _ => {
+                    c.bad_hint(
+                        f,
+                        "a release needs one source: rate_kg_s with duration, or tank, or mass_kg",
+                        "e.g. rate_kg_s: 2.0, duration: \"30m\"  or  tank: (hole_mm: 25, inventory_kg: 20000, overpressure_kpa: 580)  or  mass_kg: 500",
+                    );
+                    None
+                }
+            };
             let (xy, node) = resolve_site(c, city, at, &format!("{f}.at"))?;
             Some(HazardDef {
                 id: id.clone(),
@@ -1268,8 +1355,7 @@ fn resolve_hazard(
                 node,
                 kind: HazardKind::Release {
                     chemical: Box::new(chem?.clone()),
-                    rate_kg_s: *rate_kg_s,
-                    duration_s: d.secs() as f64,
+                    source: source?,
                     height_m: *height_m,
                 },
             })

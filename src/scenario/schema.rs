@@ -213,7 +213,9 @@ pub enum HazardSpec {
         /// Ignition time.
         start: TimeSpec,
     },
-    /// A continuous release of a toxic chemical (Gaussian plume).
+    /// A release of a toxic chemical: continuous (`rate_kg_s` and `duration`,
+    /// Gaussian plume), from a tank through a hole (`tank`, orifice flow, then a
+    /// plume), or instantaneous (`mass_kg`, Gaussian puff).
     Release {
         /// Identifier.
         id: String,
@@ -223,14 +225,46 @@ pub enum HazardSpec {
         at: Site,
         /// Start of the release.
         start: TimeSpec,
-        /// Release rate, kg/s.
-        rate_kg_s: f64,
-        /// Duration, e.g. `"30m"`.
-        duration: String,
+        /// Release rate, kg/s (with `duration`).
+        #[serde(default)]
+        rate_kg_s: Option<f64>,
+        /// Duration, e.g. `"30m"` (with `rate_kg_s`).
+        #[serde(default)]
+        duration: Option<String>,
+        /// A leak from a tank of liquefied gas: the rate follows from the hole.
+        #[serde(default)]
+        tank: Option<TankSpec>,
+        /// An instantaneous release of this mass, kg (a tank rupture).
+        #[serde(default)]
+        mass_kg: Option<f64>,
         /// Release height, m.
         #[serde(default)]
         height_m: f64,
     },
+}
+
+/// A tank leaking liquid through a hole in its wall.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TankSpec {
+    /// Hole diameter, mm.
+    pub hole_mm: f64,
+    /// Liquid in the tank, kg (the leak lasts until it is gone, or a team stops it).
+    pub inventory_kg: f64,
+    /// Liquid height above the hole, m (default 1).
+    #[serde(default = "default_head")]
+    pub head_m: f64,
+    /// Gauge pressure of the vapour space, kPa (for a liquefied gas: its vapour
+    /// pressure minus 1 atm, e.g. chlorine ≈ 580, ammonia ≈ 760 at 20 °C).
+    #[serde(default)]
+    pub overpressure_kpa: f64,
+    /// Liquid density, kg/m³ (default from the chemicals file).
+    #[serde(default)]
+    pub liquid_density_kg_m3: Option<f64>,
+}
+
+fn default_head() -> f64 {
+    1.0
 }
 
 fn default_step() -> String {
