@@ -858,7 +858,6 @@ fn hazard_effects(
                     height_m: *height_m,
                     duration_s: *duration_s,
                 };
-                let met = met.clone();
                 Box::new(move |px, py| {
                     let (x, y) = plume::to_plume_frame(&met, src, (px, py));
                     let c = plume::plume_concentration(&rel, &met, x, y, 0.0)
@@ -872,7 +871,6 @@ fn hazard_effects(
                     mass_kg: *mass_kg,
                     height_m: *height_m,
                 };
-                let met = met.clone();
                 let step_s = spec.0.hazard_step.secs() as f64;
                 let samples = (step_s / PUFF_SAMPLE_S).ceil().max(1.0) as usize;
                 let dt = step_s / samples as f64;
