@@ -999,6 +999,27 @@ pub struct HazardReport {
     pub teams: Vec<TeamOut>,
     /// Direct economic loss from the flood and the fires.
     pub economic_loss: Option<EconomicLossOut>,
+    /// Expected deaths from all hazards if nobody had left, per million residents.
+    pub expected_deaths: Option<DeathsOut>,
+}
+
+/// Expected deaths from the hazards if nobody had left in time (an upper
+/// bound: evacuation and rescue, modelled by the response, lower it), against
+/// the plan's ceiling of 0.5 disaster deaths per million people a year.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeathsOut {
+    /// Flood (mortality function).
+    pub flood: f64,
+    /// Fires.
+    pub fire: f64,
+    /// Toxic releases (probit, people outdoors).
+    pub chemical: f64,
+    /// Sum.
+    pub total: f64,
+    /// Per million residents of the map.
+    pub per_million: f64,
+    /// The plan's yearly ceiling, per million.
+    pub target_per_million: f64,
 }
 
 /// Fire figures.
@@ -1142,7 +1163,7 @@ pub fn report(world: &World) -> HazardReport {
             expected_deaths_if_not_evacuated: r3(deaths),
         }
     });
-    let releases = h
+    let releases: Vec<ReleaseOut> = h
         .releases
         .iter()
         .map(|r| {
@@ -1183,7 +1204,7 @@ pub fn report(world: &World) -> HazardReport {
             }
         })
         .collect();
-    let fires = h
+    let fires: Vec<FireOut> = h
         .fires
         .iter()
         .map(|f| FireOut {
@@ -1212,12 +1233,39 @@ pub fn report(world: &World) -> HazardReport {
         })
         .collect();
     let economic_loss = economic_loss(h, spec);
+    let expected_deaths = (flood.is_some() || !releases.is_empty() || !fires.is_empty()).then(|| {
+        let fl = flood
+            .as_ref()
+            .map_or(0.0, |f: &FloodOut| f.expected_deaths_if_not_evacuated);
+        // `+ 0.0`: an empty f64 sum is -0.0.
+        let fi = fires
+            .iter()
+            .map(|f: &FireOut| f.expected_deaths_if_not_evacuated)
+            .sum::<f64>()
+            + 0.0;
+        let ch: f64 = releases
+            .iter()
+            .map(|r: &ReleaseOut| r.expected_casualties_if_not_evacuated)
+            .sum::<f64>()
+            + 0.0;
+        let people: f64 = city.node_people.iter().map(|&p| f64::from(p)).sum();
+        let total = fl + fi + ch;
+        DeathsOut {
+            flood: fl,
+            fire: fi,
+            chemical: ch,
+            total: r3(total),
+            per_million: if people > 0.0 { r3(total / people * 1e6) } else { 0.0 },
+            target_per_million: 0.5,
+        }
+    });
     HazardReport {
         flood,
         releases,
         fires,
         teams,
         economic_loss,
+        expected_deaths,
     }
 }
 

@@ -487,6 +487,13 @@ fn hazards_html(h: &crate::hazard::sim::HazardReport) -> String {
         }
         s.push_str("</table>");
     }
+    if let Some(d) = &h.expected_deaths {
+        let _ = write!(
+            s,
+            "<table><tr><th>expected deaths if nobody left</th><th>people</th></tr><tr><td>flood</td><td>{:.1}</td></tr><tr><td>fire</td><td>{:.1}</td></tr><tr><td>toxic release</td><td>{:.1}</td></tr><tr><td>total</td><td>{:.1}</td></tr><tr><td>per million residents</td><td>{:.2} (plan: &lt; 0.5 a year; an upper bound before evacuation and rescue)</td></tr></table>",
+            d.flood, d.fire, d.chemical, d.total, d.per_million
+        );
+    }
     if let Some(e) = &h.economic_loss {
         let share = e.share_of_gdp.map_or("— (no GDP in the scenario)".to_string(), |g| {
             format!(
