@@ -218,3 +218,46 @@ fn an_instantaneous_release_is_a_puff_that_passes() {
     // After the puff has gone, no road stays closed by it.
     assert!(r.closed_segments.is_empty());
 }
+
+#[test]
+fn the_plan_indicators_sit_beside_the_run() {
+    use tabletop::report::indicators::Status;
+    let r = run(&scenario("12h", OLD_TOWN_FIRE));
+    let find = |name: &str| {
+        r.report
+            .indicators
+            .iter()
+            .find(|i| i.name.contains(name))
+            .unwrap_or_else(|| panic!("{name}: {:?}", r.report.indicators))
+    };
+    let fire = find("fire deaths per 100 000");
+    let d = r.report.hazards.expected_deaths.as_ref().unwrap();
+    let people: f64 = r.spec.city.node_people.iter().map(|&p| f64::from(p)).sum();
+    assert!((fire.value.unwrap() - d.fire / people * 1e5).abs() < 1e-3, "{fire:?}");
+    assert_eq!(fire.status, Status::Missed, "{fire:?}");
+    let shelter = find("(static)");
+    let m2: f64 = r.spec.city.places.iter().filter_map(|p| p.usable_m2).sum();
+    let urban: f64 = r
+        .spec
+        .city
+        .zones
+        .iter()
+        .filter(|z| z.kind == tabletop::city::ZoneKind::Subdistrict)
+        .map(|z| f64::from(z.population))
+        .sum();
+    assert!((shelter.value.unwrap() - m2 / urban).abs() < 0.01, "{shelter:?}");
+    assert_eq!(find("(dynamic)").status, Status::NotApplicable);
+    // Without hazards, deaths and losses are not applicable.
+    let plain = run(&scenario(
+        "3h",
+        r#"impacts: [(at: "0h", area: Zone("新华路街道"), people: 500)],"#,
+    ));
+    let deaths = plain
+        .report
+        .indicators
+        .iter()
+        .find(|i| i.name.contains("deaths per million"))
+        .unwrap();
+    assert_eq!(deaths.status, Status::NotApplicable);
+    assert!(r.report_json().contains("\"indicators\""));
+}

@@ -515,6 +515,33 @@ fn hazards_html(h: &crate::hazard::sim::HazardReport) -> String {
     s
 }
 
+fn indicators_rows(rows: &[crate::report::indicators::Indicator]) -> String {
+    use crate::report::indicators::Status;
+    let fmt = |v: f64, unit: &str| match unit {
+        "share" if v >= 0.01 || v == 0.0 => format!("{:.1} %", v * 100.0),
+        "share" => format!("{:.3} %", v * 100.0),
+        _ => format!("{v} {unit}"),
+    };
+    let mut s = String::new();
+    for i in rows {
+        let (class, status) = match i.status {
+            Status::Met => ("ok", "met"),
+            Status::Missed => ("bad", "missed"),
+            Status::NotApplicable => ("", "not applicable"),
+        };
+        let _ = write!(
+            s,
+            r#"<tr><td>{}</td><td>{} {}</td><td>{}</td><td class="{class}">{status}</td><td class="note">{}</td></tr>"#,
+            esc(&i.name),
+            if i.sense == "below" { "&lt;" } else { "≥" },
+            fmt(i.target, i.unit),
+            i.value.map_or("—".to_string(), |v| fmt(v, i.unit)),
+            esc(&i.source)
+        );
+    }
+    s
+}
+
 /// The whole page.
 pub fn render(r: &RunResult) -> String {
     let rep = &r.report;
@@ -593,6 +620,8 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
 {closeup}
 <h2>Coverage over time</h2>
 {chart}
+<h2>The plan's indicators</h2>
+<table><tr><th>indicator</th><th>target</th><th>this run</th><th>status</th><th>source</th></tr>{indicators}</table>
 <h2>Zones</h2>
 <table><tr><th>zone</th><th>affected</th><th>initial ≤ {ti} h</th><th>basic ≤ {tb} h</th><th>initial p50/p90/max h</th><th>basic p50/p90/max h</th><th>unmet</th></tr>{zones}</table>
 <h2>Reserves ("1+4")</h2>
@@ -644,6 +673,7 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
             map_svg_window(r, 700.0, lo, hi, 0.0)
         )),
         chart = coverage_svg(r),
+        indicators = indicators_rows(&rep.indicators),
         ug = rep.unreachable.groups,
         up = rep.unreachable.people,
         uh = rep.unreachable.max_hours,

@@ -5,6 +5,7 @@
 //! earlier results.
 
 pub mod html;
+pub mod indicators;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -70,6 +71,8 @@ pub struct Report {
     pub fleet: FleetOut,
     /// Hazard figures (flood water balance, threat zones, ...).
     pub hazards: crate::hazard::sim::HazardReport,
+    /// The plan's measurable targets beside the run's values.
+    pub indicators: Vec<indicators::Indicator>,
 }
 
 /// Targets.
@@ -415,7 +418,10 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
         unreachable,
         fleet,
         hazards: crate::hazard::sim::report(world),
+        indicators: Vec::new(),
     };
+    let mut report = report;
+    report.indicators = indicators::indicators(&spec, &report);
     let roads = world.resource::<RoadState>();
     let closed_segments = roads
         .iter()
@@ -581,6 +587,26 @@ impl RunResult {
                     .unwrap_or_default()
             ));
         }
+        let missed: Vec<&str> = r
+            .indicators
+            .iter()
+            .filter(|i| i.status == indicators::Status::Missed)
+            .map(|i| i.name.as_str())
+            .collect();
+        let met = r
+            .indicators
+            .iter()
+            .filter(|i| i.status == indicators::Status::Met)
+            .count();
+        out.push_str(&format!(
+            "  plan indicators: {met} met, {} missed{}\n",
+            missed.len(),
+            if missed.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", missed.join("; "))
+            }
+        ));
         out.push_str(&format!(
             "  trucks: {} · {} deliveries · {:.0} km · {:.0} % busy\n",
             r.fleet.trucks,
