@@ -185,3 +185,30 @@ fn the_chlorine_release_evacuates_the_aegl2_zone_and_closes_aegl3_roads() {
     );
     assert!(r.journal_jsonl.contains("\"event\":\"WindChanged\""));
 }
+
+#[test]
+fn the_old_town_fire_burns_courtyards_and_the_teams_fight_it() {
+    let r = tabletop::run_file(&root().join("scenarios/linqing/old-town-fire.ron"), None).unwrap();
+    let f = &r.report.hazards.fires[0];
+    assert!(f.model.contains("Hamada"), "{f:?}");
+    assert!(
+        f.burnt_area_km2 > 0.0 && f.cells_put_out > 0 && f.out_at_h.is_some(),
+        "{f:?}"
+    );
+    assert_eq!(r.report.score.affected_people, f.people_affected);
+    assert!(r.journal_jsonl.contains("\"kind\":\"spot fire\""));
+    assert!(r.report.hazards.economic_loss.as_ref().unwrap().fire_yuan > 0.0);
+}
+
+#[test]
+fn the_compound_storm_floods_and_the_hazmat_team_stops_the_ammonia() {
+    let r = tabletop::run_file(&root().join("scenarios/linqing/storm-ammonia.ron"), None).unwrap();
+    let flood = r.report.hazards.flood.as_ref().unwrap();
+    assert!(
+        flood.peak_flooded_area_km2 > 1.0 && flood.balance_relative_error < 1e-6,
+        "{flood:?}"
+    );
+    let rel = &r.report.hazards.releases[0];
+    assert_eq!(rel.stopped_by.as_deref(), Some("hazmat"), "{rel:?}");
+    assert!(r.journal_jsonl.contains("\"event\":\"RainStarted\""));
+}
