@@ -3,13 +3,16 @@
 //! `cargo bench --bench hazards`
 //! - `flood_72h_levee_breach_linqing`: the Linqing terrain (348 × 428 cells of
 //!   100 m), one breach of 400 m³/s for ~20 h, 72 simulated hours;
+//! - `flood_72h_storm_linqing`: the same terrain under a July storm over the
+//!   whole grid (40 mm/h for 3 h, ramps of 2 h and 3 h: 220 mm), land-use
+//!   drainage, 72 simulated hours: every cell gets wet;
 //! - `plume_footprint_500x500`: ground-level concentration on 500 × 500 cells.
 
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use tabletop::city::terrain::{Terrain, drainage_grid, manning_grid};
-use tabletop::hazard::flood::{Breach, FloodModel, FloodParams, PerCell};
+use tabletop::hazard::flood::{Breach, FloodModel, FloodParams, PerCell, Rain};
 use tabletop::hazard::grid::Grid;
 use tabletop::hazard::plume::{Release, Stability, Terrain as Dispersion, Weather, concentration_grid};
 
@@ -34,6 +37,25 @@ fn hazards(c: &mut Criterion) {
                 hydrograph: vec![(4.0 * h, 0.0), (7.0 * h, 400.0), (24.0 * h, 400.0), (40.0 * h, 0.0)],
             })
             .expect("breach inside the grid");
+            m.advance(72.0 * h)
+        })
+    });
+    g.bench_function("flood_72h_storm_linqing", |b| {
+        b.iter(|| {
+            let mut m = FloodModel::new(
+                terrain.dem.clone(),
+                PerCell::Grid(manning_grid(&terrain.landuse)),
+                FloodParams::default(),
+            )
+            .expect("model");
+            m.set_drainage(PerCell::Grid(drainage_grid(&terrain.landuse)))
+                .expect("drainage");
+            let h = 3600.0;
+            m.add_rain(Rain {
+                intensity_mm_h: vec![(0.0, 0.0), (2.0 * h, 40.0), (5.0 * h, 40.0), (8.0 * h, 0.0)],
+                mask: None,
+            })
+            .expect("rain");
             m.advance(72.0 * h)
         })
     });

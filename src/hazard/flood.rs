@@ -2504,6 +2504,59 @@ mod tests {
         }
     }
 
+    /// Storm timing on the bundled Linqing terrain (348 × 428 cells of 100 m,
+    /// land-use Manning n and drainage): a July storm over the whole grid
+    /// (0 → 40 mm/h in 2 h, 40 mm/h for 3 h, → 0 in 3 h: 220 mm), 72 h; as
+    /// the `flood_72h_storm_linqing` bench. Prints, per 6 h, the steps, the
+    /// step lengths, the deepest water and the flooded cells. Run with
+    /// `cargo test --release --lib -- --ignored --nocapture linqing_storm_timing`.
+    #[test]
+    #[ignore = "timing run; see its doc"]
+    fn linqing_storm_timing() {
+        use crate::city::terrain::{Terrain, drainage_grid, manning_grid};
+        let map = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/maps/linqing.ron");
+        let terrain = Terrain::load_for_map(&map).expect("bundled terrain");
+        let manning = PerCell::Grid(manning_grid(&terrain.landuse));
+        let mut m = FloodModel::new(terrain.dem.clone(), manning, FloodParams::default()).unwrap();
+        m.set_drainage(PerCell::Grid(drainage_grid(&terrain.landuse))).unwrap();
+        let storm = vec![
+            (0.0, 0.0),
+            (2.0 * HOUR_S, 40.0),
+            (5.0 * HOUR_S, 40.0),
+            (8.0 * HOUR_S, 0.0),
+        ];
+        m.add_rain(Rain {
+            intensity_mm_h: storm,
+            mask: None,
+        })
+        .unwrap();
+        let start = std::time::Instant::now();
+        for k in 1..=12 {
+            let s = m.advance(f64::from(6 * k) * HOUR_S);
+            eprintln!(
+                "{:2} h: {:5} steps, dt {:5.2}–{:5.2} s, max depth {:.3} m, {:6} cells wet, {:6.2} s wall",
+                6 * k,
+                s.steps,
+                s.min_dt_s,
+                s.max_dt_s,
+                s.max_depth_m,
+                s.flooded_cells,
+                start.elapsed().as_secs_f64()
+            );
+        }
+        let b = m.balance();
+        eprintln!(
+            "{:.2} s wall, {} steps; rain {:.4e} m³, drained {:.4e} m³, out {:.4e} m³, on grid {:.4e} m³, residual {:.1e}",
+            start.elapsed().as_secs_f64(),
+            m.total_steps(),
+            b.rain_in_m3,
+            b.drainage_out_m3,
+            b.boundary_out_m3,
+            m.volume_on_grid_m3(),
+            m.balance_residual_m3() / b.volume_in_m3()
+        );
+    }
+
     /// The model of [`city_scale_timing`].
     pub(super) fn city_scale_model(parallel: bool) -> FloodModel {
         let slope = 0.0003 / std::f64::consts::SQRT_2;
