@@ -84,16 +84,21 @@
 //!   flow near a breach mouth or steep slopes.
 //!
 //! ## Performance
-//! Dry regions are skipped: each row keeps the span of wet cells
+//! Dry regions are skipped: each row keeps its runs of wet cells
 //! (`h >` threshold), and only faces and cells within one cell of a wet cell
 //! (plus those active the step before, so that stale discharges are cleared)
 //! are updated. This is exact: a face between two cells at or below the
-//! threshold always has `h_f ≤` threshold and carries no flow. A step makes
+//! threshold always has `h_f ≤` threshold and carries no flow. Runs a few
+//! dry cells apart are joined (visiting a dry cell changes nothing), so a
+//! row of scattered ponds costs a few runs, not its whole width. A step makes
 //! three passes over the rows in that region: (1) new face discharges,
 //! (2) limiter factors, (3) limited discharges stored, continuity, sources,
-//! drainage and a per-row summary. The face kernel runs over contiguous runs
-//! of faces without bounds checks or early exits so that it vectorises; its
-//! `h_f^{-7/3}` uses a division-free inverse cube root.
+//! drainage and the wet runs for the next step. The face kernel runs over
+//! contiguous runs of faces without bounds checks or early exits so that it
+//! vectorises; its `h_f^{-7/3}` uses a division-free inverse cube root. On
+//! x86-64 CPUs with AVX2 the row kernels run a second build for AVX2 (four
+//! lanes instead of SSE2's two), chosen at run time; Rust never fuses a
+//! multiply and an add, so both builds give the same bits.
 //!
 //! ## Determinism
 //! With [`FloodParams::parallel`] the row kernels run on rayon's pool; every
@@ -581,6 +586,7 @@ impl FloodModel {
             )?;
         }
         self.drainage_mm_h = drainage_mm_h;
+        self.work.ready = false;
         Ok(())
     }
 
@@ -756,29 +762,43 @@ impl FloodModel {
         dt.clamp(p.min_dt_s, p.max_dt_s)
     }
 
-    /// (Re)build the scratch state after construction, `set_depth` or
-    /// deserialisation: spans by a full scan, every face active once.
+    /// (Re)build the scratch state after construction, `set_depth`,
+    /// `set_drainage` or deserialisation: face Manning n, drainage rates, the
+    /// runs of wet cells by a full scan, every face active once.
     fn ensure_workspace(&mut self) {
         if self.work.ready {
             return;
         }
         let (nx, ny) = (self.terrain_m.nx, self.terrain_m.ny);
         let thr = self.params.wet_threshold_m;
+        let (n_x, n_y) = face_manning(&self.manning_n, nx, ny);
+        let drain_m_s = match &self.drainage_mm_h {
+            PerCell::Uniform(r) if *r == 0.0 => Vec::new(),
+            d => (0..nx * ny).map(|k| f64::from(d.at(k)) * MM_H_TO_M_S).collect(),
+        };
         let mut work = Workspace {
             ready: true,
             qx_new: vec![0.0; (nx + 1) * ny],
             qy_new: vec![0.0; nx * (ny + 1)],
             factor: vec![1.0; nx * ny],
-            wet: vec![Span::EMPTY; ny],
-            damp: vec![Span::EMPTY; ny],
-            active_prev: vec![Span::full(nx); ny],
+            n_x,
+            n_y,
+            drain_m_s,
+            wet: vec![Vec::new(); ny],
+            damp: vec![Vec::new(); ny],
+            plan: Plan {
+                region: vec![Vec::new(); ny],
+                y_faces: vec![Vec::new(); ny + 1],
+                scan: vec![Vec::new(); ny],
+                active_prev: vec![vec![Span::full(nx)]; ny],
+                scratch: Vec::new(),
+            },
             max_depth_m: 0.0,
             wet_count: 0,
         };
+        let full = [Span::full(nx)];
         for (j, row) in self.depth_m.data.chunks(nx).enumerate() {
-            let s = scan_row(row, 0, thr);
-            work.wet[j] = s.wet;
-            work.damp[j] = s.damp;
+            let s = scan_runs(row, &full, thr, &mut work.wet[j], &mut work.damp[j]);
             work.max_depth_m = work.max_depth_m.max(s.max_depth_m);
             work.wet_count += s.wet_count;
         }
@@ -788,73 +808,80 @@ impl FloodModel {
     /// One internal step of `dt` seconds (see the module docs for the order).
     fn step(&mut self, dt: f64) {
         let st = self.step_dims(dt);
-        let regions = self.work.next_regions(st.nx);
-        let y_faces = y_face_spans(&regions);
         let sources = self.step_sources(dt);
-        let scan = self.scan_spans(&regions, &sources);
-        let spans = Spans {
-            regions: &regions,
-            y_faces: &y_faces,
-            scan: &scan,
-        };
-        self.update_faces(&st, &spans);
-        self.update_outflow_factors(&st, &spans);
-        let summaries = self.update_cells(&st, &spans, &sources);
-        self.commit_north_edge(&st, y_faces[st.ny]);
+        let w = &mut self.work;
+        w.plan.build(&w.wet, &w.damp, st.nx, &sources);
+        self.update_faces(&st);
+        self.update_outflow_factors(&st);
+        let summaries = self.update_cells(&st, &sources);
+        self.commit_north_edge(&st);
         self.fold_summaries(&summaries, &sources);
     }
 
     /// Pass 1: new face discharges into the workspace. Task `j` computes the
     /// x faces of row `j` and the y faces on its south side; the north edge
     /// follows on its own.
-    fn update_faces(&mut self, st: &Step, spans: &Spans<'_>) {
+    fn update_faces(&mut self, st: &Step) {
+        let w = &mut self.work;
         let faces = Faces {
             st: *st,
             z: &self.terrain_m.data,
             h: &self.depth_m.data,
-            n: &self.manning_n,
+            n_x: &w.n_x,
+            n_y: &w.n_y,
         };
         let (qx_old, qy_old) = (&self.qx_m2_s, &self.qy_m2_s);
         let (nx, ny) = (st.nx, st.ny);
-        let rows: Vec<_> = (self.work.qx_new.chunks_mut(nx + 1))
-            .zip(self.work.qy_new.chunks_mut(nx))
+        let plan = &w.plan;
+        let rows: Vec<_> = (w.qx_new.chunks_mut(nx + 1))
+            .zip(w.qy_new.chunks_mut(nx))
             .enumerate()
-            .filter(|(j, _)| !spans.regions[*j].is_empty() || !spans.y_faces[*j].is_empty())
+            .filter(|(j, _)| !plan.region[*j].is_empty() || !plan.y_faces[*j].is_empty())
             .collect();
         for_rows(rows, st.p.parallel, |(j, (qx_row, qy_row))| {
-            faces.x_faces_row(j, spans.regions[j], qx_old, qx_row);
-            faces.y_faces_row(j, spans.y_faces[j], qy_old, qy_row);
+            for &s in &plan.region[j] {
+                faces.x_faces_row(j, s, qx_old, qx_row);
+            }
+            for &s in &plan.y_faces[j] {
+                faces.y_faces_row(j, s, qy_old, qy_row);
+            }
         });
-        faces.y_faces_row(ny, spans.y_faces[ny], qy_old, &mut self.work.qy_new[ny * nx..]);
+        for &s in &plan.y_faces[ny] {
+            faces.y_faces_row(ny, s, qy_old, &mut w.qy_new[ny * nx..]);
+        }
     }
 
     /// Pass 2: outflow-limiter factors of the cells in the regions.
-    fn update_outflow_factors(&mut self, st: &Step, spans: &Spans<'_>) {
-        let (h, qx, qy) = (&self.depth_m.data, &self.work.qx_new, &self.work.qy_new);
-        let rows: Vec<_> = (self.work.factor.chunks_mut(st.nx))
+    fn update_outflow_factors(&mut self, st: &Step) {
+        let w = &mut self.work;
+        let (h, qx, qy) = (&self.depth_m.data, &w.qx_new, &w.qy_new);
+        let region = &w.plan.region;
+        let rows: Vec<_> = (w.factor.chunks_mut(st.nx))
             .enumerate()
-            .filter(|(j, _)| !spans.regions[*j].is_empty())
+            .filter(|(j, _)| !region[*j].is_empty())
             .collect();
         for_rows(rows, st.p.parallel, |(j, out)| {
-            st.outflow_factors_row(j, spans.regions[j], h, qx, qy, out);
+            st.outflow_factors_row(j, &region[j], h, qx, qy, out)
         });
     }
 
     /// Pass 3: limited discharges stored, continuity, sources and drainage,
-    /// one summary per row touched.
-    fn update_cells(&mut self, st: &Step, spans: &Spans<'_>, sources: &StepSources) -> Vec<RowSummary> {
+    /// the runs of wet cells for the next step, one summary per row touched.
+    fn update_cells(&mut self, st: &Step, sources: &StepSources) -> Vec<RowSummary> {
         let nx = st.nx;
+        let w = &mut self.work;
         let limited = Limited {
-            qx: &self.work.qx_new,
-            qy: &self.work.qy_new,
-            factor: &self.work.factor,
+            qx: &w.qx_new,
+            qy: &w.qy_new,
+            factor: &w.factor,
         };
+        let plan = &w.plan;
         let inputs = CellInputs {
-            spans,
+            plan,
             limited: &limited,
             sources,
             rains: &self.rains,
-            drainage: &self.drainage_mm_h,
+            drain_m_s: &w.drain_m_s,
         };
         let rows: Vec<_> = (self.qx_m2_s.chunks_mut(nx + 1))
             .zip(self.qy_m2_s.chunks_mut(nx))
@@ -864,37 +891,44 @@ impl FloodModel {
                     .chunks_mut(nx)
                     .zip(self.peak_depth_m.data.chunks_mut(nx)),
             )
+            .zip(w.wet.iter_mut().zip(w.damp.iter_mut()))
             .enumerate()
-            .filter(|(j, _)| spans.touch_row(*j))
-            .map(|(j, ((qx, qy), (h, peak)))| CellRow { j, qx, qy, h, peak })
+            .filter(|(j, _)| plan.touches_row(*j))
+            .map(|(j, (((qx, qy), (h, peak)), (wet, damp)))| CellRow {
+                j,
+                qx,
+                qy,
+                h,
+                peak,
+                wet,
+                damp,
+            })
             .collect();
         for_rows(rows, st.p.parallel, |row| st.update_cell_row(row, &inputs))
     }
 
     /// Store the limited discharges of the north edge faces (owned by no row task).
-    fn commit_north_edge(&mut self, st: &Step, span: Span) {
+    fn commit_north_edge(&mut self, st: &Step) {
+        let w = &self.work;
         let limited = Limited {
-            qx: &self.work.qx_new,
-            qy: &self.work.qy_new,
-            factor: &self.work.factor,
+            qx: &w.qx_new,
+            qy: &w.qy_new,
+            factor: &w.factor,
         };
         let row = &mut self.qy_m2_s[st.ny * st.nx..];
-        for i in span.range() {
-            row[i] = limited.y(st, st.ny, i);
+        for &s in &w.plan.y_faces[st.ny] {
+            for i in s.range() {
+                row[i] = limited.y(st, st.ny, i);
+            }
         }
     }
 
-    /// Fold the row summaries, in row order, into the ledger and the spans.
+    /// Fold the row summaries, in row order, into the ledger and the extremes.
+    /// (Rows without a summary hold no water at all; their runs are empty.)
     fn fold_summaries(&mut self, summaries: &[RowSummary], sources: &StepSources) {
-        let w = &mut self.work;
-        // Rows without a summary hold no water at all.
-        w.wet.fill(Span::EMPTY);
-        w.damp.fill(Span::EMPTY);
         let (mut max_h, mut wet_count) = (0.0_f64, 0_usize);
         let b = &mut self.balance;
         for s in summaries {
-            w.wet[s.j] = s.scanned.wet;
-            w.damp[s.j] = s.scanned.damp;
             max_h = max_h.max(s.scanned.max_depth_m);
             wet_count += s.scanned.wet_count;
             b.boundary_out_m3 += s.boundary_out_m3;
@@ -904,26 +938,8 @@ impl FloodModel {
         for &(_, v) in &sources.breach_m3 {
             b.breach_in_m3 += v;
         }
-        w.max_depth_m = max_h;
-        w.wet_count = wet_count;
-    }
-
-    /// Cells whose depth may change this step: the regions, the cells with
-    /// water, the breach cells; whole rows while it rains.
-    fn scan_spans(&self, regions: &[Span], sources: &StepSources) -> Vec<Span> {
-        let nx = self.terrain_m.nx;
-        let raining = !sources.rain_m.is_empty();
-        (0..self.terrain_m.ny)
-            .map(|j| {
-                if raining {
-                    return Span::full(nx);
-                }
-                let in_row = sources.breach_m3.iter().filter(|(cell, _)| cell / nx == j);
-                in_row.fold(regions[j].hull(self.work.damp[j]), |s, (cell, _)| {
-                    s.hull(Span::one(cell % nx))
-                })
-            })
-            .collect()
+        self.work.max_depth_m = max_h;
+        self.work.wet_count = wet_count;
     }
 
     /// Breach volumes and rain depths for the step `[elapsed, elapsed + dt]`.
@@ -969,34 +985,21 @@ struct Step {
     p: FloodParams,
 }
 
-/// The spans of one step: cells to update per row (`regions`), y faces per
-/// face row (`y_faces`, `ny + 1` of them), cells whose depth may change (`scan`).
-struct Spans<'a> {
-    regions: &'a [Span],
-    y_faces: &'a [Span],
-    scan: &'a [Span],
-}
-
-impl Spans<'_> {
-    /// Whether pass 3 has anything to do in row `j`.
-    fn touch_row(&self, j: usize) -> bool {
-        !self.regions[j].is_empty() || !self.y_faces[j].is_empty() || !self.scan[j].is_empty()
-    }
-}
-
 /// Read-only state of the face kernels of one step (the depths at its start).
 #[derive(Clone, Copy)]
 struct Faces<'a> {
     st: Step,
     z: &'a [f64],
     h: &'a [f64],
-    n: &'a PerCell<f64>,
+    /// Manning n of the x faces and of the y faces ([`face_manning`]).
+    n_x: &'a [f64],
+    n_y: &'a [f64],
 }
 
 /// A run of consecutive faces: the cells on their low-index side (`a`) and
 /// high-index side (`b`), their discharges before the step (`q`) and those of
-/// the neighbouring faces in the same direction (`q_lo`, `q_hi`). All slices
-/// have one entry per face.
+/// the neighbouring faces in the same direction (`q_lo`, `q_hi`), their
+/// Manning n (`n`). All slices have one entry per face.
 struct FaceRun<'s> {
     z_a: &'s [f64],
     h_a: &'s [f64],
@@ -1005,6 +1008,7 @@ struct FaceRun<'s> {
     q: &'s [f64],
     q_lo: &'s [f64],
     q_hi: &'s [f64],
+    n: &'s [f64],
 }
 
 impl Faces<'_> {
@@ -1035,18 +1039,11 @@ impl Faces<'_> {
             z_b: &z[hi.clone()],
             h_b: &h[hi.clone()],
             q: &q[hi.clone()],
-            q_lo: &q[lo.clone()],
+            q_lo: &q[lo],
             q_hi: &q[f0 + 1..f1 + 1],
+            n: &self.n_x[j * (nx + 1) + f0..j * (nx + 1) + f1],
         };
-        let out = &mut out[hi.clone()];
-        match self.n {
-            PerCell::Uniform(n) => self.run_faces(&run, |_| *n, out),
-            PerCell::Grid(g) => {
-                let n_row = &g.data[j * nx..(j + 1) * nx];
-                let (n_a, n_b) = (&n_row[lo], &n_row[hi]);
-                self.run_faces(&run, |k| 0.5 * (n_a[k] + n_b[k]), out);
-            }
-        }
+        self.run_faces(&run, &mut out[hi]);
     }
 
     /// New y-face discharges of face row `j` (south faces of row `j`) over `span`.
@@ -1071,21 +1068,15 @@ impl Faces<'_> {
             q: &q_old[row(j)],
             q_lo: &q_old[row(j - 1)],
             q_hi: &q_old[row(j + 1)],
+            n: &self.n_y[row(j)],
         };
-        let out = &mut out[cols.clone()];
-        match self.n {
-            PerCell::Uniform(n) => self.run_faces(&run, |_| *n, out),
-            PerCell::Grid(g) => {
-                let (n_a, n_b) = (&g.data[row(j - 1)], &g.data[row(j)]);
-                self.run_faces(&run, |k| 0.5 * (n_a[k] + n_b[k]), out);
-            }
-        }
+        self.run_faces(&run, &mut out[cols]);
     }
 
     /// The momentum update over a run of interior faces, with the θ-smoothed
-    /// previous discharge; `n_at(k)` is the Manning n of face `k` of the run.
+    /// previous discharge.
     #[inline(always)]
-    fn run_faces(&self, run: &FaceRun<'_>, n_at: impl Fn(usize) -> f64, out: &mut [f64]) {
+    fn run_faces(&self, run: &FaceRun<'_>, out: &mut [f64]) {
         let len = out.len();
         let same = |s: &[f64]| s.len() == len;
         assert!(
@@ -1093,15 +1084,46 @@ impl Faces<'_> {
             "invariant: face run lengths"
         );
         assert!(
-            same(run.q) && same(run.q_lo) && same(run.q_hi),
+            same(run.q) && same(run.q_lo) && same(run.q_hi) && same(run.n),
             "invariant: face run lengths"
         );
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2() {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            unsafe { self.run_faces_avx2(run, out) };
+            return;
+        }
+        self.run_faces_plain(run, out);
+    }
+
+    /// [`Self::run_faces`] compiled for the baseline instruction set.
+    #[inline(always)]
+    fn run_faces_plain(&self, run: &FaceRun<'_>, out: &mut [f64]) {
+        if self.st.p.froude_limit {
+            self.run_faces_with::<true>(run, out);
+        } else {
+            self.run_faces_with::<false>(run, out);
+        }
+    }
+
+    /// [`Self::run_faces`] compiled with AVX2: four faces per vector
+    /// instruction instead of two. Same operations (Rust never fuses a
+    /// multiply and an add), hence the same bits.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_faces_avx2(&self, run: &FaceRun<'_>, out: &mut [f64]) {
+        self.run_faces_plain(run, out);
+    }
+
+    /// [`Self::run_faces`] with the Froude limit on or off.
+    #[inline(always)]
+    fn run_faces_with<const FROUDE: bool>(&self, run: &FaceRun<'_>, out: &mut [f64]) {
         let theta = self.st.p.theta;
         let w = 0.5 * (1.0 - theta);
         for (k, o) in out.iter_mut().enumerate() {
             let q_smoothed = theta * run.q[k] + w * (run.q_lo[k] + run.q_hi[k]);
             let (a, b) = ((run.z_a[k], run.h_a[k]), (run.z_b[k], run.h_b[k]));
-            *o = self.face_q(a, b, n_at(k), run.q[k], q_smoothed);
+            *o = self.face_q::<FROUDE>(a, b, run.n[k], run.q[k], q_smoothed);
         }
     }
 
@@ -1111,10 +1133,17 @@ impl Faces<'_> {
     /// Written without early returns so that runs of faces pipeline well; a
     /// face with `h_f ≤` the threshold gets exactly 0.
     #[inline(always)]
-    fn face_q(&self, (z_a, h_a): (f64, f64), (z_b, h_b): (f64, f64), n: f64, q: f64, q_smoothed: f64) -> f64 {
+    fn face_q<const FROUDE: bool>(
+        &self,
+        (z_a, h_a): (f64, f64),
+        (z_b, h_b): (f64, f64),
+        n: f64,
+        q: f64,
+        q_smoothed: f64,
+    ) -> f64 {
         let p = &self.st.p;
         let (eta_a, eta_b) = (z_a + h_a, z_b + h_b);
-        let h_f = eta_a.max(eta_b) - z_a.max(z_b);
+        let h_f = max_finite(eta_a, eta_b) - max_finite(z_a, z_b);
         let wet = h_f > p.wet_threshold_m;
         let h_safe = if wet { h_f } else { 1.0 };
         let g_dt = p.g_m_s2 * self.st.dt;
@@ -1123,7 +1152,7 @@ impl Faces<'_> {
         let y = inv_cbrt_positive(h_safe);
         let y2 = y * y;
         let q_new = numerator / (1.0 + g_dt * n * n * q.abs() * (y2 * y2 * y2 * y));
-        let q_new = if p.froude_limit {
+        let q_new = if FROUDE {
             clamp_froude(q_new, h_safe, p.g_m_s2)
         } else {
             q_new
@@ -1142,7 +1171,8 @@ impl Faces<'_> {
         } else {
             (j * nx + nx - 1, (j * nx + nx).saturating_sub(2))
         };
-        self.open_edge_q(c, (nx > 1).then_some(inner), q, i == 0)
+        let n = self.n_x[j * (nx + 1) + i];
+        self.open_edge_q(c, (nx > 1).then_some(inner), n, q, i == 0)
     }
 
     /// Discharge through the south (`j == 0`) or north (`j == ny`) edge at column `i`.
@@ -1156,21 +1186,26 @@ impl Faces<'_> {
         } else {
             ((ny - 1) * nx + i, (ny * nx + i).saturating_sub(2 * nx))
         };
-        self.open_edge_q(c, (ny > 1).then_some(inner), q, j == 0)
+        let n = self.n_y[j * nx + i];
+        self.open_edge_q(c, (ny > 1).then_some(inner), n, q, j == 0)
     }
 
     /// Zero-gradient outflow from edge cell `c` (`inner` is its neighbour
     /// inward): a ghost cell with `c`'s depth and the bed extrapolated from
     /// the `inner → c` slope; outward only; at most the critical discharge.
-    /// `low_side` is true on the west/south edges, where outward is negative.
-    fn open_edge_q(&self, c: usize, inner: Option<usize>, q: f64, low_side: bool) -> f64 {
+    /// `n` is the edge face's Manning n (the cell's); `low_side` is true on
+    /// the west/south edges, where outward is negative.
+    fn open_edge_q(&self, c: usize, inner: Option<usize>, n: f64, q: f64, low_side: bool) -> f64 {
         let (z_c, h_c) = (self.z[c], self.h[c]);
         let z_ghost = inner.map_or(z_c, |k| 2.0 * z_c - self.z[k]);
-        let n = self.n.at(c);
         let ghost = (z_ghost, h_c);
         let cell = (z_c, h_c);
         let ((z_a, h_a), (z_b, h_b)) = if low_side { (ghost, cell) } else { (cell, ghost) };
-        let q_new = self.face_q((z_a, h_a), (z_b, h_b), n, q, q);
+        let q_new = if self.st.p.froude_limit {
+            self.face_q::<true>((z_a, h_a), (z_b, h_b), n, q, q)
+        } else {
+            self.face_q::<false>((z_a, h_a), (z_b, h_b), n, q, q)
+        };
         let outward = if low_side { q_new.min(0.0) } else { q_new.max(0.0) };
         clamp_froude(outward, h_c, self.st.p.g_m_s2)
     }
@@ -1222,20 +1257,47 @@ struct CellRow<'a> {
     qy: &'a mut [f64],
     h: &'a mut [f64],
     peak: &'a mut [f64],
+    /// The row's runs of wet and of damp cells, rewritten for the next step.
+    wet: &'a mut Vec<Span>,
+    damp: &'a mut Vec<Span>,
 }
 
 /// What pass 3 reads.
 struct CellInputs<'a> {
-    spans: &'a Spans<'a>,
+    plan: &'a Plan,
     limited: &'a Limited<'a>,
     sources: &'a StepSources,
     rains: &'a [Rain],
-    drainage: &'a PerCell<f32>,
+    /// Drainage per cell, m/s; empty if none.
+    drain_m_s: &'a [f64],
 }
 
 impl Step {
-    /// Outflow-limiter factors (module docs, step 2) for the cells of row `j` in `span`.
-    fn outflow_factors_row(&self, j: usize, span: Span, h: &[f64], qx: &[f64], qy: &[f64], out: &mut [f64]) {
+    /// Outflow-limiter factors (module docs, step 2) for the cells of row `j` in `runs`.
+    fn outflow_factors_row(&self, j: usize, runs: &[Span], h: &[f64], qx: &[f64], qy: &[f64], out: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2() {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            unsafe { self.outflow_factors_row_avx2(j, runs, h, qx, qy, out) };
+            return;
+        }
+        for &s in runs {
+            self.outflow_factors_run(j, s, h, qx, qy, out);
+        }
+    }
+
+    /// [`Self::outflow_factors_row`] compiled with AVX2 (see `Faces::run_faces_avx2`).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn outflow_factors_row_avx2(&self, j: usize, runs: &[Span], h: &[f64], qx: &[f64], qy: &[f64], out: &mut [f64]) {
+        for &s in runs {
+            self.outflow_factors_run(j, s, h, qx, qy, out);
+        }
+    }
+
+    /// Outflow-limiter factors for the cells of row `j` in `span`.
+    #[inline(always)]
+    fn outflow_factors_run(&self, j: usize, span: Span, h: &[f64], qx: &[f64], qy: &[f64], out: &mut [f64]) {
         let nx = self.nx;
         let cols = span.range();
         let row = |r: usize| r * nx + cols.start..r * nx + cols.end;
@@ -1259,19 +1321,49 @@ impl Step {
     /// continuity (the north faces, owned by the next row, are recomputed
     /// identically), sources, drainage, peak depths and the row summary.
     fn update_cell_row(&self, row: CellRow<'_>, inp: &CellInputs<'_>) -> RowSummary {
-        let CellRow { j, qx, qy, h, peak } = row;
-        let region = inp.spans.regions[j];
-        self.commit_x_row(j, region, inp.limited, qx);
-        self.commit_y_row(j, inp.spans.y_faces[j], inp.limited, qy);
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2() {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { self.update_cell_row_avx2(row, inp) };
+        }
+        self.update_cell_row_with(row, inp)
+    }
+
+    /// [`Self::update_cell_row`] compiled with AVX2 (see `Faces::run_faces_avx2`).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn update_cell_row_avx2(&self, row: CellRow<'_>, inp: &CellInputs<'_>) -> RowSummary {
+        self.update_cell_row_with(row, inp)
+    }
+
+    #[inline(always)]
+    fn update_cell_row_with(&self, row: CellRow<'_>, inp: &CellInputs<'_>) -> RowSummary {
+        let CellRow {
+            j,
+            qx,
+            qy,
+            h,
+            peak,
+            wet,
+            damp,
+        } = row;
+        let region = &inp.plan.region[j];
+        for &s in region {
+            self.commit_x_row(j, s, inp.limited, qx);
+        }
+        for &s in &inp.plan.y_faces[j] {
+            self.commit_y_row(j, s, inp.limited, qy);
+        }
         let boundary_out_m3 = self.continuity_row(j, region, qx, qy, inp.limited, h) * self.dt * self.dx;
         let (rain_m3, drained_m3) = self.apply_sources_row(j, inp, h);
-        let cols = inp.spans.scan[j].range();
-        let scanned = scan_row(&h[cols.clone()], cols.start, self.p.wet_threshold_m);
-        for (p, d) in peak[cols.clone()].iter_mut().zip(&h[cols]) {
-            *p = p.max(*d);
+        let scan = &inp.plan.scan[j];
+        for s in scan {
+            for (p, d) in peak[s.range()].iter_mut().zip(&h[s.range()]) {
+                *p = max_finite(*p, *d);
+            }
         }
+        let scanned = scan_runs(h, scan, self.p.wet_threshold_m, wet, damp);
         RowSummary {
-            j,
             scanned,
             boundary_out_m3,
             rain_m3,
@@ -1280,6 +1372,7 @@ impl Step {
     }
 
     /// Store the limited x faces of row `j` around the cells of `span`.
+    #[inline(always)]
     fn commit_x_row(&self, j: usize, span: Span, lim: &Limited<'_>, out: &mut [f64]) {
         let faces = span.x_faces();
         if faces.is_empty() {
@@ -1301,6 +1394,7 @@ impl Step {
     }
 
     /// Store the limited y faces of face row `j` (south faces of row `j`) over `span`.
+    #[inline(always)]
     fn commit_y_row(&self, j: usize, span: Span, lim: &Limited<'_>, out: &mut [f64]) {
         let nx = self.nx;
         let cols = span.range();
@@ -1319,61 +1413,67 @@ impl Step {
         );
     }
 
-    /// Continuity for the cells of row `j` in `span`; returns the sum of the
+    /// Continuity for the cells of row `j` in `runs`; returns the sum of the
     /// discharges leaving through the grid edges from this row, m²/s.
-    fn continuity_row(&self, j: usize, span: Span, qx: &[f64], qy: &[f64], lim: &Limited<'_>, h: &mut [f64]) -> f64 {
-        if span.is_empty() {
+    #[inline(always)]
+    fn continuity_row(&self, j: usize, runs: &[Span], qx: &[f64], qy: &[f64], lim: &Limited<'_>, h: &mut [f64]) -> f64 {
+        let (Some(first), Some(last)) = (runs.first(), runs.last()) else {
             return 0.0;
-        }
+        };
         let (nx, ny) = (self.nx, self.ny);
-        let cols = span.range();
         let k = self.dt * self.inv_dx;
-        let (west, east, south) = (
-            &qx[cols.start..cols.end],
-            &qx[cols.start + 1..cols.end + 1],
-            &qy[cols.clone()],
-        );
-        let h = &mut h[cols.clone()];
-        let len = h.len();
-        assert!(
-            west.len() == len && east.len() == len && south.len() == len,
-            "invariant: row lengths"
-        );
         // Rounding after the limiter can leave −1 ulp; depths stay ≥ 0.
         let new_depth = |h: f64, w: f64, e: f64, s: f64, n: f64| (h + k * (w - e + s - n)).max(0.0);
-        let mut out = 0.0;
-        if j + 1 < ny {
-            let row = |r: usize| r * nx + cols.start..r * nx + cols.end;
-            let (q_n, f_lo, f_hi) = (&lim.qy[row(j + 1)], &lim.factor[row(j)], &lim.factor[row(j + 1)]);
+        // Edge sums run over the cells in column order (faces between the
+        // runs carry nothing).
+        let (mut out, mut south_in) = (0.0, 0.0);
+        for &span in runs {
+            let cols = span.range();
+            let (west, east, south) = (
+                &qx[cols.start..cols.end],
+                &qx[cols.start + 1..cols.end + 1],
+                &qy[cols.clone()],
+            );
+            let h = &mut h[cols.clone()];
+            let len = h.len();
             assert!(
-                q_n.len() == len && f_lo.len() == len && f_hi.len() == len,
+                west.len() == len && east.len() == len && south.len() == len,
                 "invariant: row lengths"
             );
-            for c in 0..len {
-                let north = q_n[c] * if q_n[c] > 0.0 { f_lo[c] } else { f_hi[c] };
-                h[c] = new_depth(h[c], west[c], east[c], south[c], north);
+            if j + 1 < ny {
+                let row = |r: usize| r * nx + cols.start..r * nx + cols.end;
+                let (q_n, f_lo, f_hi) = (&lim.qy[row(j + 1)], &lim.factor[row(j)], &lim.factor[row(j + 1)]);
+                assert!(
+                    q_n.len() == len && f_lo.len() == len && f_hi.len() == len,
+                    "invariant: row lengths"
+                );
+                for c in 0..len {
+                    let north = q_n[c] * if q_n[c] > 0.0 { f_lo[c] } else { f_hi[c] };
+                    h[c] = new_depth(h[c], west[c], east[c], south[c], north);
+                }
+            } else {
+                for (c, i) in cols.clone().enumerate() {
+                    let north = lim.y(self, ny, i);
+                    h[c] = new_depth(h[c], west[c], east[c], south[c], north);
+                    out += north;
+                }
             }
-        } else {
-            for (c, i) in cols.clone().enumerate() {
-                let north = lim.y(self, ny, i);
-                h[c] = new_depth(h[c], west[c], east[c], south[c], north);
-                out += north;
+            if j == 0 {
+                south_in = south.iter().fold(south_in, |a, &q| a + q);
             }
         }
-        if span.lo == 0 {
+        if first.lo == 0 {
             out -= qx[0];
         }
-        if span.hi == nx - 1 {
+        if last.hi == nx - 1 {
             out += qx[nx];
         }
-        if j == 0 {
-            out -= south.iter().sum::<f64>();
-        }
-        out
+        out - south_in
     }
 
     /// Add breach water and rain to row `j`, then drain it; returns
     /// `(rain m³, drained m³)`.
+    #[inline(always)]
     fn apply_sources_row(&self, j: usize, inp: &CellInputs<'_>, h: &mut [f64]) -> (f64, f64) {
         let nx = self.nx;
         let area = self.dx * self.dx;
@@ -1399,13 +1499,15 @@ impl Step {
             }
         }
         let mut drained_depth_sum = 0.0;
-        if !matches!(inp.drainage, PerCell::Uniform(r) if *r == 0.0) {
-            for i in inp.spans.scan[j].range() {
-                if h[i] > 0.0 {
-                    let capacity_m = f64::from(inp.drainage.at(j * nx + i)) * MM_H_TO_M_S * self.dt;
-                    let removed = capacity_m.min(h[i]);
-                    h[i] -= removed;
-                    drained_depth_sum += removed;
+        if !inp.drain_m_s.is_empty() {
+            let rate = &inp.drain_m_s[j * nx..(j + 1) * nx];
+            for s in &inp.plan.scan[j] {
+                for i in s.range() {
+                    if h[i] > 0.0 {
+                        let removed = (rate[i] * self.dt).min(h[i]);
+                        h[i] -= removed;
+                        drained_depth_sum += removed;
+                    }
                 }
             }
         }
@@ -1416,7 +1518,7 @@ impl Step {
 /// `out[k] = q[k] × (factor_lo[k] if q[k] > 0 else factor_hi[k])`: discharges
 /// scaled by their donor cell's limiter factor (the low-index cell for
 /// positive flow); zero flow stays zero.
-#[inline]
+#[inline(always)]
 fn donor_scaled(q: &[f64], factor_lo: &[f64], factor_hi: &[f64], out: &mut [f64]) {
     let len = out.len();
     assert!(
@@ -1447,8 +1549,32 @@ fn outflow_factor(h_m: f64, q_out_m2_s: f64, dt_s: f64, dx_m: f64) -> f64 {
 #[inline(always)]
 fn clamp_froude(q: f64, h_f: f64, g: f64) -> f64 {
     let q_crit = h_f * (g * h_f).sqrt();
-    q.max(-q_crit).min(q_crit)
+    if q < -q_crit {
+        -q_crit
+    } else if q > q_crit {
+        q_crit
+    } else {
+        q
+    }
 }
+
+/// Whether the CPU runs AVX2, for the kernels compiled twice (see
+/// `Faces::run_faces_avx2`); the answer is cached by `std`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn has_avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2")
+}
+
+/// `max(a, b)` for numbers that are not NaN: one instruction, where
+/// [`f64::max`] adds NaN handling to every call.
+#[inline(always)]
+fn max_finite(a: f64, b: f64) -> f64 {
+    if a > b { a } else { b }
+}
+
+/// First-guess bits of [`inv_cbrt_positive`].
+const INV_CBRT_MAGIC: u64 = 0x553E_E9FC_6DA4_4800;
 
 /// `x^(-1/3)` for a positive, finite `x` (in practice 1e-3 to 1e4 m): a
 /// bit-level first guess (the exponent bits divided by −3, within 4 %) and
@@ -1457,8 +1583,7 @@ fn clamp_froude(q: f64, h_f: f64, g: f64) -> f64 {
 /// implies dominated the face kernels.
 #[inline]
 fn inv_cbrt_positive(x: f64) -> f64 {
-    const MAGIC: u64 = 0x553E_E9FC_6DA4_4800;
-    let mut y = f64::from_bits(MAGIC - x.to_bits() / 3);
+    let mut y = f64::from_bits(INV_CBRT_MAGIC - x.to_bits() / 3);
     for _ in 0..4 {
         y *= (4.0 - x * y * y * y) * (1.0 / 3.0);
     }
@@ -1482,37 +1607,115 @@ struct Workspace {
     qx_new: Vec<f64>,
     qy_new: Vec<f64>,
     factor: Vec<f64>,
-    /// Per row: span of cells with `h >` threshold.
-    wet: Vec<Span>,
-    /// Per row: span of cells with `h > 0`.
-    damp: Vec<Span>,
-    /// Per row: the cells whose faces were updated last step because of wet
-    /// neighbours; every face outside holds zero.
-    active_prev: Vec<Span>,
+    /// Manning n per x face and per y face ([`face_manning`]).
+    n_x: Vec<f64>,
+    n_y: Vec<f64>,
+    /// Drainage per cell, m/s; empty if there is none.
+    drain_m_s: Vec<f64>,
+    /// Per row: runs of cells with `h >` threshold.
+    wet: Vec<Vec<Span>>,
+    /// Per row: runs of cells with `h > 0`.
+    damp: Vec<Vec<Span>>,
+    plan: Plan,
     max_depth_m: f64,
     wet_count: usize,
 }
 
-impl Workspace {
-    /// Cells to update this step: the wet spans dilated by one cell (also
-    /// across rows), joined with last step's so stale faces are cleared.
-    fn next_regions(&mut self, nx: usize) -> Vec<Span> {
-        let ny = self.wet.len();
-        (0..ny)
-            .map(|j| {
-                let mut a = self.wet[j];
-                if j > 0 {
-                    a = a.hull(self.wet[j - 1]);
-                }
-                if j + 1 < ny {
-                    a = a.hull(self.wet[j + 1]);
-                }
-                let a = a.dilate(nx);
-                let region = a.hull(self.active_prev[j]);
-                self.active_prev[j] = a;
-                region
-            })
-            .collect()
+/// Which cells and faces one step visits, as per-row lists of runs (sorted,
+/// disjoint). Runs less than [`RUN_GAP`] + 1 cells apart are joined: the
+/// cells between cost less than the extra run would, and visiting a dry cell
+/// changes nothing.
+#[derive(Debug, Clone, Default)]
+struct Plan {
+    /// Per row: cells whose faces and depth are updated: within one cell of a
+    /// wet cell (also across rows), joined with last step's so that stale
+    /// discharges are cleared.
+    region: Vec<Vec<Span>>,
+    /// Per y-face row (`ny + 1`): the y faces to update, those of the regions
+    /// below and above.
+    y_faces: Vec<Vec<Span>>,
+    /// Per row: cells whose depth may change: the region, the damp cells
+    /// (drainage), the breach cells; the whole row while it rains.
+    scan: Vec<Vec<Span>>,
+    /// Per row: last step's cells within one cell of a wet cell; every face
+    /// outside holds zero.
+    active_prev: Vec<Vec<Span>>,
+    scratch: Vec<Span>,
+}
+
+/// Dry cells up to which two runs of a plan are joined (see [`Plan`]).
+const RUN_GAP: usize = 2;
+
+impl Plan {
+    /// The runs of this step from the wet and damp runs at its start.
+    fn build(&mut self, wet: &[Vec<Span>], damp: &[Vec<Span>], nx: usize, sources: &StepSources) {
+        let ny = wet.len();
+        let none: &[Span] = &[];
+        for j in 0..ny {
+            let below = if j > 0 { &wet[j - 1][..] } else { none };
+            let above = if j + 1 < ny { &wet[j + 1][..] } else { none };
+            self.scratch.clear();
+            union_into(&mut self.scratch, &[below, &wet[j], above], |s| s.dilate(nx));
+            self.region[j].clear();
+            union_into(&mut self.region[j], &[&self.scratch, &self.active_prev[j]], |s| s);
+            std::mem::swap(&mut self.active_prev[j], &mut self.scratch);
+        }
+        for j in 0..=ny {
+            let below = if j > 0 { &self.region[j - 1][..] } else { none };
+            let above = if j < ny { &self.region[j][..] } else { none };
+            self.y_faces[j].clear();
+            union_into(&mut self.y_faces[j], &[below, above], |s| s);
+        }
+        let raining = !sources.rain_m.is_empty();
+        for (j, damp) in damp.iter().enumerate() {
+            let scan = &mut self.scan[j];
+            scan.clear();
+            if raining {
+                scan.push(Span::full(nx));
+                continue;
+            }
+            self.scratch.clear();
+            let in_row = sources.breach_m3.iter().filter(|(cell, _)| cell / nx == j);
+            self.scratch.extend(in_row.map(|(cell, _)| Span::one(cell % nx)));
+            self.scratch.sort_unstable_by_key(|s| s.lo);
+            union_into(scan, &[&self.region[j], damp, &self.scratch], |s| s);
+        }
+    }
+
+    /// Whether pass 3 has anything to do in row `j`.
+    fn touches_row(&self, j: usize) -> bool {
+        !self.region[j].is_empty() || !self.y_faces[j].is_empty() || !self.scan[j].is_empty()
+    }
+}
+
+/// Append to `out` the union of up to three sorted lists of runs, each run
+/// mapped by `map` (which must keep their order), joining runs at most
+/// [`RUN_GAP`] cells apart.
+fn union_into(out: &mut Vec<Span>, lists: &[&[Span]], map: impl Fn(Span) -> Span) {
+    let mut next = [0_usize; 3];
+    assert!(lists.len() <= next.len(), "invariant: at most three lists");
+    loop {
+        let mut best: Option<(usize, Span)> = None;
+        for (k, list) in lists.iter().enumerate() {
+            if let Some(&s) = list.get(next[k])
+                && best.is_none_or(|(_, b)| s.lo < b.lo)
+            {
+                best = Some((k, s));
+            }
+        }
+        let Some((k, s)) = best else { break };
+        next[k] += 1;
+        push_run(out, map(s));
+    }
+}
+
+/// Append run `s` (starting at or after the last run's start) to `out`,
+/// joining it to the last run if at most [`RUN_GAP`] cells apart.
+#[inline]
+fn push_run(out: &mut Vec<Span>, s: Span) {
+    match out.last_mut() {
+        Some(last) if s.lo <= last.hi + 1 + RUN_GAP => last.hi = last.hi.max(s.hi),
+        _ => out.push(s),
     }
 }
 
@@ -1524,10 +1727,12 @@ struct Span {
 }
 
 impl Span {
-    const EMPTY: Span = Span { lo: usize::MAX, hi: 0 };
-
     fn full(n: usize) -> Span {
-        if n == 0 { Span::EMPTY } else { Span { lo: 0, hi: n - 1 } }
+        if n == 0 {
+            Span { lo: 1, hi: 0 }
+        } else {
+            Span { lo: 0, hi: n - 1 }
+        }
     }
 
     fn one(i: usize) -> Span {
@@ -1536,13 +1741,6 @@ impl Span {
 
     fn is_empty(self) -> bool {
         self.lo > self.hi
-    }
-
-    fn hull(self, other: Span) -> Span {
-        Span {
-            lo: self.lo.min(other.lo),
-            hi: self.hi.max(other.hi),
-        }
     }
 
     /// One more cell on each side, within `0..n`.
@@ -1567,49 +1765,89 @@ impl Span {
     }
 }
 
-/// Spans of the `ny + 1` y-face rows: a face row touches the cell rows below and above.
-fn y_face_spans(regions: &[Span]) -> Vec<Span> {
-    let ny = regions.len();
-    (0..=ny)
-        .map(|j| {
-            let below = if j > 0 { regions[j - 1] } else { Span::EMPTY };
-            let above = if j < ny { regions[j] } else { Span::EMPTY };
-            below.hull(above)
-        })
-        .collect()
-}
-
 /// What a row holds after a step.
 #[derive(Debug, Clone, Copy)]
 struct RowScan {
-    wet: Span,
-    damp: Span,
     max_depth_m: f64,
     wet_count: usize,
 }
 
-/// Summarise depths `h` of a row's cells `first..first + h.len()` (the
-/// others are known to be dry).
-fn scan_row(h: &[f64], first: usize, threshold_m: f64) -> RowScan {
-    let span_of = |pred: &dyn Fn(f64) -> bool| match (h.iter().position(|&d| pred(d)), h.iter().rposition(|&d| pred(d)))
-    {
-        (Some(a), Some(b)) => Span {
-            lo: first + a,
-            hi: first + b,
-        },
-        _ => Span::EMPTY,
-    };
-    RowScan {
-        wet: span_of(&|d| d > threshold_m),
-        damp: span_of(&|d| d > 0.0),
-        max_depth_m: h.iter().fold(0.0, |m, &d| m.max(d)),
-        wet_count: h.iter().map(|&d| usize::from(d > threshold_m)).sum(),
+/// Summarise the depths `h` of a row over the cells of `runs` (the others
+/// are dry): `wet` and `damp` get the runs of cells with `h >` threshold and
+/// `h > 0` (joined as in [`push_run`]).
+#[inline(always)]
+fn scan_runs(h: &[f64], runs: &[Span], threshold_m: f64, wet: &mut Vec<Span>, damp: &mut Vec<Span>) -> RowScan {
+    wet.clear();
+    damp.clear();
+    let (mut max_depth_m, mut wet_count) = (0.0_f64, 0);
+    for s in runs {
+        let cells = &h[s.range()];
+        max_depth_m = cells.iter().fold(max_depth_m, |m, &d| m.max(d));
+        let wet_here = cells.iter().map(|&d| usize::from(d > threshold_m)).sum::<usize>();
+        wet_count += wet_here;
+        if wet_here == cells.len() {
+            push_run(damp, *s);
+            push_run(wet, *s);
+        } else {
+            runs_above(cells, s.lo, 0.0, damp);
+            runs_above(cells, s.lo, threshold_m, wet);
+        }
     }
+    RowScan { max_depth_m, wet_count }
+}
+
+/// Append to `out` (as in [`push_run`]) the runs of cells of `h` deeper than
+/// `threshold_m`; `h[0]` is column `first`.
+fn runs_above(h: &[f64], first: usize, threshold_m: f64, out: &mut Vec<Span>) {
+    let mut i = 0;
+    while let Some(a) = h[i..].iter().position(|&d| d > threshold_m) {
+        let lo = i + a;
+        let hi = h[lo..]
+            .iter()
+            .position(|&d| d <= threshold_m)
+            .map_or(h.len(), |b| lo + b);
+        push_run(
+            out,
+            Span {
+                lo: first + lo,
+                hi: first + hi - 1,
+            },
+        );
+        i = hi;
+    }
+}
+
+/// Manning n of every x face and y face (layouts as in [`FloodModel`]): the
+/// mean of the two cells; an edge face has its cell's.
+fn face_manning(n: &PerCell<f64>, nx: usize, ny: usize) -> (Vec<f64>, Vec<f64>) {
+    let mean = |a: usize, b: usize| 0.5 * (n.at(a) + n.at(b));
+    let mut n_x = vec![0.0; (nx + 1) * ny];
+    for j in 0..ny {
+        for f in 0..=nx {
+            let c = j * nx + f;
+            n_x[j * (nx + 1) + f] = match f {
+                0 => n.at(c),
+                f if f == nx => n.at(c - 1),
+                _ => mean(c - 1, c),
+            };
+        }
+    }
+    let mut n_y = vec![0.0; nx * (ny + 1)];
+    for j in 0..=ny {
+        for i in 0..nx {
+            let c = j * nx + i;
+            n_y[c] = match j {
+                0 => n.at(c),
+                j if j == ny => n.at(c - nx),
+                _ => mean(c - nx, c),
+            };
+        }
+    }
+    (n_x, n_y)
 }
 
 /// Per-row results of pass 3.
 struct RowSummary {
-    j: usize,
     scanned: RowScan,
     boundary_out_m3: f64,
     rain_m3: f64,
