@@ -16,20 +16,26 @@ use tabletop::hazard::flood::{Breach, FloodModel, FloodParams, PerCell, Rain};
 use tabletop::hazard::grid::Grid;
 use tabletop::hazard::plume::{Release, Stability, Terrain as Dispersion, Weather, concentration_grid};
 
+/// A dry flood model on the Linqing terrain with land-use roughness and drainage.
+fn linqing_model(terrain: &Terrain) -> FloodModel {
+    let mut m = FloodModel::new(
+        terrain.dem.clone(),
+        PerCell::Grid(manning_grid(&terrain.landuse)),
+        FloodParams::default(),
+    )
+    .expect("model");
+    m.set_drainage(PerCell::Grid(drainage_grid(&terrain.landuse)))
+        .expect("drainage");
+    m
+}
+
 fn hazards(c: &mut Criterion) {
     let terrain = Terrain::load_for_map(&common::root().join("assets/maps/linqing.ron")).expect("bundled terrain");
     let mut g = c.benchmark_group("hazards");
     g.sample_size(10);
     g.bench_function("flood_72h_levee_breach_linqing", |b| {
         b.iter(|| {
-            let mut m = FloodModel::new(
-                terrain.dem.clone(),
-                PerCell::Grid(manning_grid(&terrain.landuse)),
-                FloodParams::default(),
-            )
-            .expect("model");
-            m.set_drainage(PerCell::Grid(drainage_grid(&terrain.landuse)))
-                .expect("drainage");
+            let mut m = linqing_model(&terrain);
             let h = 3600.0;
             m.add_breach(Breach {
                 x_m: -10_500.0,
@@ -42,14 +48,7 @@ fn hazards(c: &mut Criterion) {
     });
     g.bench_function("flood_72h_storm_linqing", |b| {
         b.iter(|| {
-            let mut m = FloodModel::new(
-                terrain.dem.clone(),
-                PerCell::Grid(manning_grid(&terrain.landuse)),
-                FloodParams::default(),
-            )
-            .expect("model");
-            m.set_drainage(PerCell::Grid(drainage_grid(&terrain.landuse)))
-                .expect("drainage");
+            let mut m = linqing_model(&terrain);
             let h = 3600.0;
             m.add_rain(Rain {
                 intensity_mm_h: vec![(0.0, 0.0), (2.0 * h, 40.0), (5.0 * h, 40.0), (8.0 * h, 0.0)],

@@ -41,11 +41,11 @@ use super::flood::{
 use super::grid::Grid;
 use super::plume::{self, AeglDuration, AeglTier, Release, Stability, Terrain as Dispersion, Weather};
 use super::teams::{self, FIRE_TEAM_REACH_CELLS, Task, TeamRun, TeamState};
+use crate::city::CityMap;
 use crate::city::routing::{RoadState, RouteCache, TreeDir};
 use crate::city::terrain::{FuelHint, LandUse, Terrain, drainage_grid, manning_grid};
-use crate::city::{CityMap, Xy};
 use crate::scenario::time::SimTime;
-use crate::scenario::{HazardDef, HazardKind, ImpactDef, ReleaseSource, RunSpec, TeamKind};
+use crate::scenario::{ActionDef, HazardDef, HazardKind, ImpactDef, ReleaseSource, RunSpec, TeamKind};
 use crate::sim::journal::SimEvent;
 use crate::sim::rng::stream_seed;
 use crate::sim::{City, PendingImpacts, SimClock, SimSystems, SimTick, Spec};
@@ -86,26 +86,10 @@ pub struct CurrentWeather {
     pub cloud_oktas: u8,
 }
 
-/// What an inject asks of the hazards.
+/// What an inject asks of the hazards: an [`ActionDef::Hazard`],
+/// [`ActionDef::Rain`] or [`ActionDef::SpotFire`] (other actions are ignored).
 #[derive(Message, Debug, Clone)]
-pub enum HazardInject {
-    /// A hazard starts now.
-    Start(HazardDef),
-    /// Rain: (seconds since the start of the run, mm/h), on these zones (empty = everywhere).
-    Rain {
-        /// Intensity.
-        mm_h: Vec<(f64, f64)>,
-        /// Zone indices.
-        zones: Vec<usize>,
-    },
-    /// A running fire ignites at a new point.
-    SpotFire {
-        /// Fire id.
-        fire: String,
-        /// Where.
-        xy: Xy,
-    },
-}
+pub struct HazardInject(pub ActionDef);
 
 /// A running fire.
 #[derive(Debug, Clone)]
@@ -386,14 +370,14 @@ fn start_hazards(
 ) {
     let now = clock.now;
     let spec = &spec.0;
-    let mut orders: Vec<HazardInject> = injected.drain().collect();
+    let mut orders: Vec<ActionDef> = injected.drain().map(|m| m.0).collect();
     while world.pending.first().is_some_and(|h| h.start <= now) {
-        orders.push(HazardInject::Start(world.pending.remove(0)));
+        orders.push(ActionDef::Hazard(world.pending.remove(0)));
     }
     for order in orders {
         match order {
-            HazardInject::Start(h) => start_hazard(spec, &weather, &mut world, h, &mut events),
-            HazardInject::Rain { mm_h, zones } => {
+            ActionDef::Hazard(h) => start_hazard(spec, &weather, &mut world, h, &mut events),
+            ActionDef::Rain { mm_h, zones } => {
                 let Some(terrain) = world.terrain.clone() else { continue };
                 events.write(SimEvent::RainStarted {
                     t: now,
@@ -402,7 +386,7 @@ fn start_hazards(
                 });
                 world.add_rain(&spec.city, &terrain.dem, mm_h, &zones);
             }
-            HazardInject::SpotFire { fire, xy } => {
+            ActionDef::SpotFire { fire, xy } => {
                 let Some(terrain) = world.terrain.clone() else { continue };
                 let Some(run) = world.fires.iter_mut().find(|f| f.def.id == fire) else {
                     events.write(SimEvent::HazardStarted {
@@ -424,6 +408,8 @@ fn start_hazards(
                     },
                 });
             }
+            // Not a hazard action: apply_injects handles it.
+            _ => {}
         }
     }
 }

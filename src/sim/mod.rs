@@ -209,14 +209,8 @@ fn apply_injects(
                     from_deg,
                 });
             }
-            ActionDef::Hazard(h) => {
-                hazards.write(crate::hazard::sim::HazardInject::Start(h));
-            }
-            ActionDef::Rain { mm_h, zones } => {
-                hazards.write(crate::hazard::sim::HazardInject::Rain { mm_h, zones });
-            }
-            ActionDef::SpotFire { fire, xy } => {
-                hazards.write(crate::hazard::sim::HazardInject::SpotFire { fire, xy });
+            action @ (ActionDef::Hazard(_) | ActionDef::Rain { .. } | ActionDef::SpotFire { .. }) => {
+                hazards.write(crate::hazard::sim::HazardInject(action));
             }
         }
     }
