@@ -45,7 +45,7 @@ use crate::city::CityMap;
 use crate::city::routing::{RoadState, RouteCache, TreeDir};
 use crate::city::terrain::{FuelHint, LandUse, Terrain, drainage_grid, manning_grid};
 use crate::scenario::time::SimTime;
-use crate::scenario::{ActionDef, HazardDef, HazardKind, ImpactDef, ReleaseSource, RunSpec, TeamKind};
+use crate::scenario::{ActionDef, EvacuationCause, HazardDef, HazardKind, ImpactDef, ReleaseSource, RunSpec, TeamKind};
 use crate::sim::journal::SimEvent;
 use crate::sim::rng::stream_seed;
 use crate::sim::{City, PendingImpacts, SimClock, SimSystems, SimTick, Spec};
@@ -195,13 +195,30 @@ pub struct HazardWorld {
     /// Wind the fires last saw.
     fire_wind: Option<Wind>,
     /// Terrain cell of each road node (None outside the grid).
-    node_cell: Vec<Option<usize>>,
+    pub node_cell: Vec<Option<usize>>,
     /// Terrain cells along each segment.
     seg_cells: Vec<Vec<usize>>,
     /// Nodes already turned into an affected group by a hazard.
     node_affected: Vec<bool>,
     /// Scripted hazards not yet started, earliest first.
     pending: Vec<HazardDef>,
+}
+
+/// Water depth at every road node's terrain cell, m (empty without a flood),
+/// updated at each hazard step; people read it to know who is cut off.
+#[derive(Resource, Debug, Default)]
+pub struct NodeWater {
+    /// Depth per node.
+    pub depth_m: Vec<f32>,
+    /// Hazard steps seen (changes whenever depths may have changed).
+    pub version: u64,
+}
+
+impl NodeWater {
+    /// Depth at node `n`, m (0 without a flood).
+    pub fn at(&self, n: u32) -> f64 {
+        self.depth_m.get(n as usize).map_or(0.0, |&d| f64::from(d))
+    }
 }
 
 /// Runs hazard models and hands their effects to roads and people.
@@ -219,6 +236,7 @@ impl Plugin for HazardPlugin {
             cloud_oktas: w.cloud_oktas,
         })
         .insert_resource(world)
+        .init_resource::<NodeWater>()
         .add_message::<HazardInject>()
         .add_systems(
             SimTick,
@@ -241,7 +259,13 @@ impl HazardWorld {
         let mut world = HazardWorld {
             pending,
             node_affected: vec![false; city.node_count()],
-            teams: spec.teams.iter().cloned().map(TeamRun::new).collect(),
+            teams: spec
+                .teams
+                .iter()
+                .filter(|t| matches!(t.kind, TeamKind::FireRescue | TeamKind::Hazmat))
+                .cloned()
+                .map(TeamRun::new)
+                .collect(),
             ..default()
         };
         let Some(terrain) = spec.terrain.clone() else {
@@ -711,6 +735,8 @@ fn dispatch_teams(
                 .filter(|r| !hazmat_taken.contains(*r))
                 .map(|&r| (Task::Release(r), world.releases[r].def.node))
                 .collect(),
+            // Boats and buses are the response's (`response::units`).
+            TeamKind::Boat | TeamKind::Bus => Vec::new(),
         };
         // The task it reaches first (ties: the earlier hazard).
         let best = candidates
@@ -772,6 +798,7 @@ fn hazard_effects(
     mut world: ResMut<HazardWorld>,
     mut roads: ResMut<RoadState>,
     mut impacts: ResMut<PendingImpacts>,
+    mut node_water: ResMut<NodeWater>,
 ) {
     if !hazard_tick(&clock, &spec.0) || world.terrain.is_none() {
         return;
@@ -788,6 +815,12 @@ fn hazard_effects(
             let d = cells.iter().map(|&k| depth.data[k]).fold(0.0, f64::max);
             roads.set_depth(s as u32, d);
         }
+        node_water.depth_m = world
+            .node_cell
+            .iter()
+            .map(|c| c.map_or(0.0, |k| depth.data[k] as f32))
+            .collect();
+        node_water.version += 1;
         for (n, cell) in world.node_cell.iter().enumerate() {
             if let Some(k) = cell
                 && !world.node_affected[n]
@@ -964,10 +997,16 @@ fn hazard_effects(
         roads.set_hazard_closed(s as u32, c);
     }
     for (node, people, label) in new_groups {
+        let cause = match label {
+            "flood" => EvacuationCause::Flood,
+            "chemical" => EvacuationCause::Chemical,
+            _ => EvacuationCause::Fire,
+        };
         impacts.0.push(ImpactDef {
             at: now,
             label: label.to_string(),
             groups: vec![(node, people)],
+            evacuate: spec.0.evacuation.as_ref().is_some_and(|e| e.on.contains(&cause)),
         });
     }
 }

@@ -215,6 +215,10 @@ mod tests {
             vehicle: Vehicle::dry(36.0),
             rate_m2_per_h: None,
             work: SimDuration(1800),
+            seats: 0,
+            water_kmh: 10.0,
+            shift: SimDuration(12 * 3600),
+            rest: SimDuration(8 * 3600),
         })
     }
 

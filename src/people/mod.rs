@@ -2,15 +2,23 @@
 //! at one time — and their relief ledger: who got initial relief and basic
 //! relief, when, and from which tier.
 //!
-//! Systems: `activate_impacts` in [`SimSystems::Impacts`] spawns a group for
-//! every due impact; household reserves cover a binomially drawn share of its
-//! people at once (stream `"households"`).
+//! Systems, in [`SimSystems::Impacts`]: `activate_impacts` spawns groups for
+//! every due impact — household reserves cover a binomially drawn share of
+//! their people at once (stream `"households"`), and people ordered out are
+//! split into those who stay and evacuee groups bound for shelters
+//! ([`evacuation`]); `move_people` then moves evacuees, lands arrivals and
+//! strands people whom the water cuts off ([`survival`] says how many a boat
+//! still finds alive).
+
+pub mod evacuation;
+pub mod survival;
 
 use std::fmt;
 
 use bevy::prelude::*;
 use rand_distr::{Binomial, Distribution};
 
+use crate::city::routing::{RoadState, RouteCache};
 use crate::scenario::time::SimTime;
 use crate::sim::journal::SimEvent;
 use crate::sim::rng::RngStreams;
@@ -26,19 +34,119 @@ impl fmt::Display for GroupId {
     }
 }
 
-/// People at one road node affected at one time.
+/// How a group goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Going {
+    /// Stays at home (not ordered out, refused, or no shelter place).
+    Stay,
+    /// Walks to its shelter.
+    Walk,
+    /// Waits at home for a bus to its shelter.
+    Bus,
+}
+
+/// People affected at one time, from one home node, who stay or go together.
+///
+/// Every person is in exactly one place: `people = waiting + stranded +
+/// in_transit() + present + died` (checked by tests). Relief reaches only the
+/// `present` ones, at `node`: home for those who stay, the shelter for evacuees.
 #[derive(Component, Debug, Clone)]
 pub struct AffectedGroup {
     /// Id.
     pub id: GroupId,
-    /// Road node where they are.
+    /// Road node where relief reaches them: home, or their shelter.
     pub node: u32,
-    /// Zone index.
+    /// Home road node.
+    pub home: u32,
+    /// Zone index (of home).
     pub zone: u16,
     /// Number of people.
     pub people: u32,
     /// When they were affected.
     pub affected_at: SimTime,
+    /// Stay, walk or bus.
+    pub going: Going,
+    /// Shelter index (into the evacuation's shelters), for evacuees and rescued people.
+    pub shelter: Option<usize>,
+    /// When evacuees leave home.
+    pub depart: SimTime,
+    /// Walk from home to the shelter, s.
+    pub walk_s: f64,
+    /// Evacuees still at home, not yet gone and not cut off.
+    pub waiting: u32,
+    /// People cut off by water at home, waiting for a boat.
+    pub stranded: u32,
+    /// When they were cut off.
+    pub stranded_at: Option<SimTime>,
+    /// On their way to `node`: (arrival, people).
+    pub moving: Vec<(SimTime, u32)>,
+    /// At `node` now.
+    pub present: u32,
+    /// Died waiting for rescue.
+    pub died: u32,
+    /// Taken off alive by boats.
+    pub rescued: u32,
+    /// Seats on buses on their way for `waiting` people.
+    pub bus_en_route: u32,
+    /// Seats on boats on their way for `stranded` people.
+    pub boat_en_route: u32,
+}
+
+impl AffectedGroup {
+    /// People who stay at home (relief reaches them there).
+    pub fn at_home(id: GroupId, node: u32, zone: u16, people: u32, at: SimTime) -> Self {
+        AffectedGroup {
+            id,
+            node,
+            home: node,
+            zone,
+            people,
+            affected_at: at,
+            going: Going::Stay,
+            shelter: None,
+            depart: at,
+            walk_s: 0.0,
+            waiting: 0,
+            stranded: 0,
+            stranded_at: None,
+            moving: Vec::new(),
+            present: people,
+            died: 0,
+            rescued: 0,
+            bus_en_route: 0,
+            boat_en_route: 0,
+        }
+    }
+
+    /// People alive.
+    pub fn alive(&self) -> u32 {
+        self.people - self.died
+    }
+
+    /// People on their way.
+    pub fn in_transit(&self) -> u32 {
+        self.moving.iter().map(|m| m.1).sum()
+    }
+
+    /// Sum over every place a person can be (equals `people`).
+    pub fn accounted(&self) -> u32 {
+        self.waiting + self.stranded + self.in_transit() + self.present + self.died
+    }
+
+    /// Evacuees a bus could come for now.
+    pub fn awaiting_bus(&self, now: SimTime) -> u32 {
+        if self.going == Going::Bus && self.depart <= now {
+            self.waiting - self.bus_en_route
+        } else {
+            0
+        }
+    }
+
+    /// Stranded people no boat is coming for yet.
+    pub fn awaiting_boat(&self) -> u32 {
+        self.stranded - self.boat_en_route
+    }
 }
 
 /// Which kind of relief.
@@ -84,13 +192,14 @@ impl Relief {
         people.saturating_sub(self.basic_done + self.basic_en_route)
     }
 
-    /// Hand out up to `n` items of `kind` at `t`; returns how many were used.
+    /// Hand out up to `n` items of `kind` at `t` to a group with `people`
+    /// present; returns how many were used.
     pub fn give(&mut self, kind: ReliefKind, people: u32, n: u32, t: SimTime) -> u32 {
         let (done, log) = match kind {
             ReliefKind::Initial => (&mut self.initial_done, &mut self.initial),
             ReliefKind::Basic => (&mut self.basic_done, &mut self.basic),
         };
-        let used = n.min(people - *done);
+        let used = n.min(people.saturating_sub(*done));
         if used > 0 {
             *done += used;
             log.push((t, used));
@@ -103,24 +212,36 @@ impl Relief {
 #[derive(Resource, Debug, Default)]
 pub struct GroupIndex(pub Vec<Entity>);
 
-/// Affected groups and household reserves.
+/// Affected groups, household reserves, evacuation and stranding.
 ///
-/// Systems: `activate_impacts` in [`SimSystems::Impacts`].
+/// Systems, in [`SimSystems::Impacts`]: `activate_impacts` ▶ `move_people`.
 pub struct PeoplePlugin;
 
 impl Plugin for PeoplePlugin {
     fn build(&self, app: &mut App) {
+        let spec = app.world().resource::<Spec>().0.clone();
         app.init_resource::<GroupIndex>()
-            .add_systems(SimTick, activate_impacts.in_set(SimSystems::Impacts));
+            .insert_resource(evacuation::Shelters::new(spec.evacuation.as_ref()))
+            .add_systems(
+                SimTick,
+                (activate_impacts, evacuation::move_people)
+                    .chain()
+                    .in_set(SimSystems::Impacts),
+            );
     }
 }
 
-/// Impacts: spawn a group for every impact due by now.
+/// Impacts: spawn groups for every impact due by now; people ordered out get
+/// shelters (see [`evacuation::order`]).
+#[allow(clippy::too_many_arguments)]
 pub fn activate_impacts(
     mut commands: Commands,
     clock: Res<SimClock>,
     spec: Res<Spec>,
     city: Res<City>,
+    roads: Res<RoadState>,
+    mut cache: ResMut<RouteCache>,
+    mut shelters: ResMut<evacuation::Shelters>,
     mut pending: ResMut<PendingImpacts>,
     mut index: ResMut<GroupIndex>,
     mut rng: ResMut<RngStreams>,
@@ -136,37 +257,62 @@ pub fn activate_impacts(
     let share = spec.0.households_share;
     for imp in due {
         for (node, people) in imp.groups {
-            let id = GroupId(index.0.len() as u32);
             let zone = city.0.node_zone[node as usize];
-            let household = if share > 0.0 {
-                Binomial::new(u64::from(people), share)
-                    .map(|b| b.sample(rng.stream("households")) as u32)
-                    .unwrap_or(0)
-            } else {
-                0
+            let groups = match spec.0.evacuation.as_ref() {
+                Some(evac) if imp.evacuate => {
+                    let mut ctx = evacuation::OrderCtx {
+                        city: &city.0,
+                        roads: &roads,
+                        cache: &mut cache,
+                        evac,
+                        shelters: &mut shelters,
+                        rng: rng.stream("evacuation"),
+                    };
+                    let (groups, ev) = evacuation::order(&mut ctx, node, zone, people, imp.at, index.0.len() as u32);
+                    events.write(ev);
+                    groups
+                }
+                _ => vec![AffectedGroup::at_home(
+                    GroupId(index.0.len() as u32),
+                    node,
+                    zone,
+                    people,
+                    imp.at,
+                )],
             };
-            let mut relief = Relief { household, ..default() };
-            if household > 0 {
-                relief.initial_done = household;
-                relief.initial.push((imp.at, household));
+            for group in groups {
+                let household = if share > 0.0 {
+                    Binomial::new(u64::from(group.people), share)
+                        .map(|b| b.sample(rng.stream("households")) as u32)
+                        .unwrap_or(0)
+                } else {
+                    0
+                };
+                let mut relief = Relief { household, ..default() };
+                if household > 0 {
+                    relief.initial_done = household;
+                    relief.initial.push((imp.at, household));
+                }
+                events.write(SimEvent::Affected {
+                    t: imp.at,
+                    group: group.id.0,
+                    node: group.home,
+                    zone: city.0.zones[usize::from(zone)].name_zh.clone(),
+                    people: group.people,
+                    household_covered: household,
+                });
+                if let Some(s) = group.shelter {
+                    events.write(SimEvent::Evacuating {
+                        t: imp.at,
+                        group: group.id.0,
+                        shelter: city.0.places[shelters.defs[s].place].name_zh.clone(),
+                        people: group.people,
+                        mode: if group.going == Going::Walk { "walk" } else { "bus" }.into(),
+                    });
+                }
+                let e = commands.spawn((group, relief)).id();
+                index.0.push(e);
             }
-            let group = AffectedGroup {
-                id,
-                node,
-                zone,
-                people,
-                affected_at: imp.at,
-            };
-            let e = commands.spawn((group, relief)).id();
-            index.0.push(e);
-            events.write(SimEvent::Affected {
-                t: imp.at,
-                group: id.0,
-                node,
-                zone: city.0.zones[usize::from(zone)].name_zh.clone(),
-                people,
-                household_covered: household,
-            });
         }
     }
 }

@@ -10,6 +10,8 @@
 pub mod dispatch;
 pub mod reserves;
 pub mod trucks;
+pub mod units;
+pub mod water;
 
 use bevy::prelude::*;
 
@@ -56,6 +58,7 @@ impl Plugin for ResponsePlugin {
         let spec = app.world().resource::<Spec>().0.clone();
         app.insert_resource(Reserves::new(&spec.depots))
             .insert_resource(Policy(policy_for(spec.dispatch)))
+            .insert_resource(units::Units::new(&spec))
             .init_resource::<Travel>()
             .add_message::<Delivery>()
             .add_systems(
@@ -64,8 +67,18 @@ impl Plugin for ResponsePlugin {
                     .chain()
                     .in_set(SimSystems::Needs),
             )
-            .add_systems(SimTick, dispatch_trucks.in_set(SimSystems::Dispatch))
-            .add_systems(SimTick, trucks::move_trucks.in_set(SimSystems::Movement))
+            .add_systems(
+                SimTick,
+                (units::dispatch_units, dispatch_trucks)
+                    .chain()
+                    .in_set(SimSystems::Dispatch),
+            )
+            .add_systems(
+                SimTick,
+                (units::advance_units, trucks::move_trucks)
+                    .chain()
+                    .in_set(SimSystems::Movement),
+            )
             .add_systems(SimTick, apply_deliveries.in_set(SimSystems::Service));
         let mut index = Vec::new();
         for f in &spec.fleet {
@@ -126,7 +139,7 @@ fn dispatch_trucks(
     // Nothing to do (and no trees to build) while every group has all it needs.
     if !groups
         .iter()
-        .any(|(g, r)| r.initial_done < g.people || r.basic_done < g.people)
+        .any(|(g, r)| r.initial_done < g.present || r.basic_done < g.present)
     {
         return;
     }
@@ -162,7 +175,7 @@ fn dispatch_trucks(
     }
     let step = clock.step.secs();
     for (g, mut r) in groups.iter_mut() {
-        if r.unreachable_now && (r.initial_done < g.people || r.basic_done < g.people) {
+        if r.unreachable_now && (r.initial_done < g.present || r.basic_done < g.present) {
             r.unreachable_s += step;
         }
     }
@@ -207,13 +220,13 @@ fn dispatch_trucks(
             continue;
         }
         let open = Items2 {
-            initial: u64::from(r.initial_open(g.people)),
-            basic: u64::from(r.basic_open(g.people)),
+            initial: u64::from(r.initial_open(g.present)),
+            basic: u64::from(r.basic_open(g.present)),
         };
         if open.initial + open.basic == 0 {
             continue;
         }
-        let deadline_h = if r.initial_done < g.people {
+        let deadline_h = if r.initial_done < g.present {
             targets.initial_relief_h
         } else {
             targets.basic_relief_h
@@ -328,8 +341,8 @@ fn apply_deliveries(
             continue;
         }
         let t = SimTime(d.at_s.round() as i64);
-        let used_i = relief.give(ReliefKind::Initial, g.people, d.items.initial as u32, t);
-        let used_b = relief.give(ReliefKind::Basic, g.people, d.items.basic as u32, t);
+        let used_i = relief.give(ReliefKind::Initial, g.present, d.items.initial as u32, t);
+        let used_b = relief.give(ReliefKind::Basic, g.present, d.items.basic as u32, t);
         ctx.events.push(SimEvent::Delivered {
             t,
             truck: Some(d.truck.0),

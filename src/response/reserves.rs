@@ -193,12 +193,12 @@ pub fn community_handout(
         let mut eligible: Vec<(SimTime, GroupId, Entity)> = groups
             .iter()
             .filter(|(_, g, r)| {
-                g.zone == zone
+                spec.0.city.node_zone[g.node as usize] == zone
                     && g.affected_at.plus(local_delay) <= clock.now
-                    && (r.initial_done < g.people || r.basic_done < g.people)
+                    && (r.initial_done < g.present || r.basic_done < g.present)
             })
             .map(|(e, g, r)| {
-                let deadline_h = if r.initial_done < g.people {
+                let deadline_h = if r.initial_done < g.present {
                     t.initial_relief_h
                 } else {
                     t.basic_relief_h
@@ -221,8 +221,10 @@ pub fn community_handout(
                     ReliefKind::Initial => (d.stock.initial - d.reserved.initial, r.initial_done),
                     ReliefKind::Basic => (d.stock.basic - d.reserved.basic, r.basic_done),
                 };
-                let want = u64::from(g.people - done).min(stock).min(d.carry.0.floor() as u64) as u32;
-                let used = r.give(kind, g.people, want, clock.now);
+                let want = u64::from(g.present.saturating_sub(done))
+                    .min(stock)
+                    .min(d.carry.0.floor() as u64) as u32;
+                let used = r.give(kind, g.present, want, clock.now);
                 d.carry.0 -= f64::from(used);
                 match kind {
                     ReliefKind::Initial => {

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use crate::city::routing::{EdgeState, Vehicle};
 use crate::city::{CityMap, NameRef, SegmentId, Xy, resolve_map_path};
 use crate::error::{Diagnostic, Error};
+use crate::people::survival::SurvivalCurve;
 use locate::SourceIndex;
 pub use schema::*;
 use time::{SimDuration, SimTime, TimeSpec, parse_datetime, parse_duration};
@@ -187,6 +188,53 @@ pub struct ImpactDef {
     pub label: String,
     /// (node, people) with people > 0.
     pub groups: Vec<(u32, u32)>,
+    /// Whether these people are ordered to a shelter.
+    pub evacuate: bool,
+}
+
+/// Evacuation resolved.
+#[derive(Debug, Clone)]
+pub struct EvacuationDef {
+    /// Causes that order people out.
+    pub on: Vec<EvacuationCause>,
+    /// Share who stay at home.
+    pub refuse_share: f64,
+    /// From being affected to leaving.
+    pub delay: SimDuration,
+    /// How people walk (speed; deepest water they wade is the rescue's `wade_depth_m`).
+    pub walker: Vehicle,
+    /// Longest walk; farther, a bus.
+    pub walk_max: SimDuration,
+    /// Usable shelter area per person, m².
+    pub m2_per_person: f64,
+    /// The map's shelters with their capacity at `m2_per_person`.
+    pub shelters: Vec<ShelterDef>,
+}
+
+/// A shelter and how many people fit.
+#[derive(Debug, Clone)]
+pub struct ShelterDef {
+    /// Place index.
+    pub place: usize,
+    /// Road node.
+    pub node: u32,
+    /// Usable area, m².
+    pub usable_m2: f64,
+    /// People it takes.
+    pub capacity: u32,
+}
+
+/// Stranding and rescue resolved.
+#[derive(Debug, Clone)]
+pub struct RescueDef {
+    /// Evacuees can no longer walk out above this depth, m.
+    pub wade_depth_m: f64,
+    /// People at home are stranded above this depth, m.
+    pub stranded_depth_m: f64,
+    /// Boats need this much water, m.
+    pub boat_depth_m: f64,
+    /// Share alive by hours stranded.
+    pub survival: SurvivalCurve,
 }
 
 /// What an inject does, resolved.
@@ -256,6 +304,14 @@ pub struct TeamDef {
     pub rate_m2_per_h: Option<f64>,
     /// Hazmat teams: time at the source to stop a release.
     pub work: SimDuration,
+    /// Boats and buses: people per trip (0 for other teams).
+    pub seats: u32,
+    /// Boats: speed on water, km/h.
+    pub water_kmh: f64,
+    /// Shift length from the first call.
+    pub shift: SimDuration,
+    /// Rest after a shift.
+    pub rest: SimDuration,
 }
 
 /// Weather resolved.
@@ -398,6 +454,12 @@ pub struct RunSpec {
     pub teams: Vec<TeamDef>,
     /// Values at risk.
     pub economy: EconomySpec,
+    /// Evacuation, when the scenario orders one.
+    pub evacuation: Option<EvacuationDef>,
+    /// Stranding by water and rescue by boat.
+    pub rescue: RescueDef,
+    /// How boats and buses are assigned.
+    pub team_dispatch: TeamDispatchKind,
 }
 
 /// Read, parse and check a scenario (and an optional layout file that replaces
@@ -791,11 +853,19 @@ pub fn check(
         if imp.people == 0 {
             c.bad(&format!("{f}.people"), "expected at least 1 person");
         }
+        if imp.evacuate && s.evacuation.is_none() {
+            c.bad_hint(
+                &format!("{f}.evacuate"),
+                "these people are ordered out, but the scenario has no `evacuation` section",
+                "add `evacuation: Some(())` for the defaults (see docs/scenario-format.md, \"Evacuation\")",
+            );
+        }
         if let Some(groups) = resolve_area(&mut c, &city, &imp.area, imp.people, &format!("{f}.area")) {
             impacts.push(ImpactDef {
                 at,
                 label: format!("{:?}", imp.area),
                 groups,
+                evacuate: imp.evacuate,
             });
         }
     }
@@ -853,13 +923,20 @@ pub fn check(
                     state: EdgeState::Slowed(*factor),
                 })
             }
-            Action::Impact { area, people } => {
+            Action::Impact { area, people, evacuate } => {
                 c.count(&format!("{af}.people"), *people, "people");
+                if *evacuate && s.evacuation.is_none() {
+                    c.bad(
+                        &format!("{af}.evacuate"),
+                        "these people are ordered out, but the scenario has no `evacuation` section",
+                    );
+                }
                 resolve_area(&mut c, &city, area, *people, &format!("{af}.area")).map(|groups| {
                     ActionDef::Impact(ImpactDef {
                         at,
                         label: format!("{area:?}"),
                         groups,
+                        evacuate: *evacuate,
                     })
                 })
             }
@@ -972,6 +1049,11 @@ pub fn check(
         rain_zones,
     };
     let teams = check_teams(&mut c, &city, &s.teams);
+    let rescue = check_rescue(&mut c, &s.rescue);
+    let evacuation = s
+        .evacuation
+        .as_ref()
+        .map(|e| check_evacuation(&mut c, &city, e, &s.targets, &rescue));
     let e = &s.economy;
     if let Some(gdp) = e.gdp_yuan {
         c.positive("economy.gdp_yuan", gdp, 1e15, "yuan");
@@ -1065,7 +1147,83 @@ pub fn check(
         terrain: None,
         teams,
         economy: s.economy.clone(),
+        evacuation,
+        rescue,
+        team_dispatch: s.team_dispatch,
     })
+}
+
+/// Default walking speed for evacuation planning, km/h (about 1.1 m/s: the
+/// mean free walking speed of mixed crowds with elderly people is 1.0–1.3 m/s,
+/// Fruin 1971; planning assumption).
+pub const DEFAULT_WALK_KMH: f64 = 4.0;
+
+fn check_rescue(c: &mut Checker, r: &RescueSpec) -> RescueDef {
+    c.positive("rescue.wade_depth_m", r.wade_depth_m, 5.0, "m");
+    c.positive("rescue.stranded_depth_m", r.stranded_depth_m, 10.0, "m");
+    c.positive("rescue.boat_depth_m", r.boat_depth_m, 5.0, "m");
+    let survival = match SurvivalCurve::new(&r.survival) {
+        Ok(curve) => curve,
+        Err(msg) => {
+            c.bad("rescue.survival", msg);
+            SurvivalCurve::default()
+        }
+    };
+    RescueDef {
+        wade_depth_m: r.wade_depth_m,
+        stranded_depth_m: r.stranded_depth_m,
+        boat_depth_m: r.boat_depth_m,
+        survival,
+    }
+}
+
+fn check_evacuation(
+    c: &mut Checker,
+    city: &CityMap,
+    e: &EvacuationSpec,
+    targets: &Targets,
+    rescue: &RescueDef,
+) -> EvacuationDef {
+    c.non_negative("evacuation.refuse_share", e.refuse_share, 1.0, "(a share)");
+    c.positive("evacuation.walk_kmh", e.walk_kmh, 10.0, "km/h");
+    let delay = c.duration("evacuation.delay", &e.delay);
+    let walk_max = c.duration("evacuation.walk_max", &e.walk_max);
+    let m2 = e.m2_per_person.unwrap_or(targets.shelter_m2_per_person);
+    c.positive("evacuation.m2_per_person", m2, 100.0, "m²");
+    let shelters: Vec<ShelterDef> = city
+        .places
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind == crate::city::PlaceKind::Shelter)
+        .filter_map(|(k, p)| {
+            let usable = p.usable_m2?;
+            Some(ShelterDef {
+                place: k,
+                node: p.node,
+                usable_m2: usable,
+                capacity: if m2 > 0.0 { (usable / m2).floor() as u32 } else { 0 },
+            })
+        })
+        .collect();
+    if shelters.is_empty() {
+        c.bad(
+            "evacuation",
+            "the map has no shelters with a usable area, so nobody could be evacuated",
+        );
+    }
+    EvacuationDef {
+        on: e.on.clone(),
+        refuse_share: e.refuse_share,
+        delay,
+        walker: Vehicle {
+            speed_kmh: e.walk_kmh,
+            wading_m: rescue.wade_depth_m,
+            protected: false,
+        },
+        walk_max,
+        m2_per_person: m2,
+        shelters,
+    }
 }
 
 /// Resolve zone names (pinyin or Chinese) to indices.
@@ -1092,12 +1250,31 @@ fn resolve_zones(c: &mut Checker, city: &CityMap, names: &[String], field: &str)
 /// Default time from the call to leaving the base: fire engines 2 min (turn-out
 /// time; GB 51080-2015 asks for arrival at the district edge within 5 min of
 /// dispatch), hazmat teams 10 min (suiting up; planning assumption).
+/// Default time from a call to leaving the base: fire 2 min (turn-out), hazmat
+/// 10 min (protective gear), boats and buses 30 min (crews called in, boat
+/// hitched; planning assumptions).
 fn default_mobilise(kind: TeamKind) -> SimDuration {
     match kind {
         TeamKind::FireRescue => SimDuration(120),
         TeamKind::Hazmat => SimDuration(600),
+        TeamKind::Boat | TeamKind::Bus => SimDuration(1_800),
     }
 }
+
+/// Default people per trip: an assault boat (冲锋舟) takes about 8 besides its
+/// crew; a coach 45 (planning assumptions).
+fn default_seats(kind: TeamKind) -> u32 {
+    match kind {
+        TeamKind::Boat => 8,
+        TeamKind::Bus => 45,
+        TeamKind::FireRescue | TeamKind::Hazmat => 0,
+    }
+}
+
+/// Default boat speed through flooded streets and fields, km/h (assault boats
+/// make 30+ km/h on open water; among houses, debris and currents about a
+/// third of that; planning assumption).
+pub const DEFAULT_BOAT_WATER_KMH: f64 = 10.0;
 
 /// Default top speed of a team vehicle on roads, km/h (planning assumption).
 pub const DEFAULT_TEAM_SPEED_KMH: f64 = 60.0;
@@ -1105,6 +1282,13 @@ pub const DEFAULT_TEAM_SPEED_KMH: f64 = 60.0;
 /// Default time a hazmat team needs at the source to stop a release, s: 30 min
 /// (planning assumption: close a valve or fit a leak-sealing kit in full gear).
 pub const DEFAULT_HAZMAT_WORK_S: i64 = 1_800;
+
+/// Default shift, s: 12 h, the usual rotation of Chinese rescue teams on long
+/// operations (planning assumption).
+pub const DEFAULT_SHIFT_S: i64 = 12 * 3_600;
+
+/// Default rest after a shift, s: 8 h (planning assumption).
+pub const DEFAULT_REST_S: i64 = 8 * 3_600;
 
 fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamDef> {
     let mut out = Vec::new();
@@ -1144,6 +1328,34 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
             }
             None => SimDuration(DEFAULT_HAZMAT_WORK_S),
         };
+        let carries = matches!(t.kind, TeamKind::Boat | TeamKind::Bus);
+        let seats = t.seats.unwrap_or(default_seats(t.kind));
+        if t.seats.is_some() && !carries {
+            c.bad(&format!("{f}.seats"), "only Boat and Bus teams carry people");
+        } else if carries && !(1..=200).contains(&seats) {
+            c.bad(
+                &format!("{f}.seats"),
+                format!("expected 1 to 200 people per trip, found {seats}"),
+            );
+        }
+        let water_kmh = t.water_kmh.unwrap_or(DEFAULT_BOAT_WATER_KMH);
+        if t.water_kmh.is_some() {
+            c.positive(&format!("{f}.water_kmh"), water_kmh, 80.0, "km/h");
+            if t.kind != TeamKind::Boat {
+                c.bad(&format!("{f}.water_kmh"), "only Boat teams move on water");
+            }
+        }
+        let shift = match &t.shift {
+            Some(d) => c.duration(&format!("{f}.shift"), d),
+            None => SimDuration(DEFAULT_SHIFT_S),
+        };
+        if shift.0 <= 0 && t.shift.as_deref().is_some_and(|d| parse_duration(d).is_ok()) {
+            c.bad(&format!("{f}.shift"), "expected a shift longer than zero");
+        }
+        let rest = match &t.rest {
+            Some(d) => c.duration(&format!("{f}.rest"), d),
+            None => SimDuration(DEFAULT_REST_S),
+        };
         let Some(place) = c.place(city, &t.base, &format!("{f}.base")) else {
             continue;
         };
@@ -1160,12 +1372,17 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
                 mobilise,
                 vehicle: Vehicle {
                     speed_kmh: speed,
-                    // Fire engines and hazmat trucks are heavy vehicles (DOMAIN.md, "Flood").
-                    wading_m: 1.1,
+                    // Fire engines and hazmat trucks are heavy vehicles; buses
+                    // and boat trailers wade like relief trucks (DOMAIN.md, "Flood").
+                    wading_m: if carries { 0.3 } else { 1.1 },
                     protected: t.kind == TeamKind::Hazmat,
                 },
                 rate_m2_per_h: t.rate_m2_per_h,
                 work,
+                seats: if carries { seats } else { 0 },
+                water_kmh,
+                shift,
+                rest,
             });
         }
     }

@@ -73,6 +73,98 @@ pub struct Scenario {
     /// Values at risk, for the direct economic loss and its share of GDP.
     #[serde(default)]
     pub economy: EconomySpec,
+    /// Evacuation of affected people to shelters (nobody leaves home when absent).
+    #[serde(default)]
+    pub evacuation: Option<EvacuationSpec>,
+    /// People stranded by water and their rescue by boat.
+    #[serde(default)]
+    pub rescue: RescueSpec,
+    /// How boats and buses are assigned to their tasks (default `Priority`).
+    #[serde(default)]
+    pub team_dispatch: TeamDispatchKind,
+}
+
+/// Who is ordered out, and how they go (see `docs/scenario-format.md`, "Evacuation").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvacuationSpec {
+    /// Causes that order people out: `Flood`, `Chemical`, `Fire` (declared
+    /// impacts leave when they say `evacuate: true`).
+    pub on: Vec<EvacuationCause>,
+    /// Share of people who refuse to leave and stay at home (0–1).
+    pub refuse_share: f64,
+    /// From being affected to leaving home (warning and preparation), e.g. `"1h"`.
+    pub delay: String,
+    /// Walking speed, km/h.
+    pub walk_kmh: f64,
+    /// People walk when the shelter is at most this far on foot; farther, they wait for a bus.
+    pub walk_max: String,
+    /// Usable shelter area each person takes, m² (default: the targets' `shelter_m2_per_person`).
+    pub m2_per_person: Option<f64>,
+}
+
+impl Default for EvacuationSpec {
+    fn default() -> Self {
+        EvacuationSpec {
+            on: vec![EvacuationCause::Flood, EvacuationCause::Chemical, EvacuationCause::Fire],
+            refuse_share: 0.1,
+            delay: "1h".into(),
+            walk_kmh: 4.0,
+            walk_max: "45m".into(),
+            m2_per_person: None,
+        }
+    }
+}
+
+/// What made people leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum EvacuationCause {
+    /// Water at home (the flood model's affected depth).
+    Flood,
+    /// Inside the AEGL-2 footprint of a release.
+    Chemical,
+    /// Home in a burning block.
+    Fire,
+}
+
+/// People stranded by water, and how long they survive waiting for a boat.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RescueSpec {
+    /// Evacuees still at home when the water there reaches this depth can no longer walk out, m.
+    pub wade_depth_m: f64,
+    /// People who stayed at home are stranded when the water there reaches this depth, m.
+    pub stranded_depth_m: f64,
+    /// Shallowest water a rescue boat can use, m.
+    pub boat_depth_m: f64,
+    /// Share of stranded people still alive by hours since they were stranded:
+    /// `[(hours, share), ...]`, piecewise linear, hours increasing, shares not
+    /// increasing; after the last point the share stays at its last value.
+    pub survival: Vec<(f64, f64)>,
+}
+
+impl Default for RescueSpec {
+    fn default() -> Self {
+        RescueSpec {
+            wade_depth_m: 0.5,
+            stranded_depth_m: 1.0,
+            boat_depth_m: 0.3,
+            survival: crate::people::survival::TANGSHAN_1976.to_vec(),
+        }
+    }
+}
+
+/// How boats and buses are assigned (a doctrine planners can compare).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TeamDispatchKind {
+    /// Tasks in order of priority (life safety first), then of waiting time;
+    /// each gets the free team that arrives first.
+    #[default]
+    Priority,
+    /// Every free team bids its arrival time on every task it can do; the
+    /// cheapest bid in the whole market wins, again and again (a sequential
+    /// single-item auction: faster overall, blind to who waited longest).
+    Auction,
 }
 
 /// A team (or several identical teams) at a base.
@@ -101,6 +193,19 @@ pub struct TeamSpec {
     /// Hazmat teams: time at the source to stop a release (default `"30m"`).
     #[serde(default)]
     pub work: Option<String>,
+    /// Boats and buses: people carried per trip (default: boat 8, bus 45).
+    #[serde(default)]
+    pub seats: Option<u32>,
+    /// Boats: speed on flood water, km/h (default 10).
+    #[serde(default)]
+    pub water_kmh: Option<f64>,
+    /// Length of a shift from the first call (default `"12h"`); a team whose
+    /// shift has run out finishes its task, goes home and rests.
+    #[serde(default)]
+    pub shift: Option<String>,
+    /// Rest after a shift (default `"8h"`).
+    #[serde(default)]
+    pub rest: Option<String>,
 }
 
 fn default_one() -> u32 {
@@ -114,6 +219,11 @@ pub enum TeamKind {
     FireRescue,
     /// Hazardous-chemicals team in protective gear: stops releases at the source.
     Hazmat,
+    /// Flood-rescue team with an assault boat on a trailer: takes stranded
+    /// people off flooded homes.
+    Boat,
+    /// Evacuation bus: carries evacuees from home to their shelter.
+    Bus,
 }
 
 /// Values at risk (all optional: without `gdp_yuan` no share of GDP is given).
@@ -491,6 +601,9 @@ pub struct ImpactSpec {
     pub area: Area,
     /// How many people.
     pub people: u32,
+    /// Whether they are ordered to a shelter (needs an `evacuation` section).
+    #[serde(default)]
+    pub evacuate: bool,
 }
 
 /// A scripted inject.
@@ -526,6 +639,9 @@ pub enum Action {
         area: Area,
         /// How many.
         people: u32,
+        /// Whether they are ordered to a shelter.
+        #[serde(default)]
+        evacuate: bool,
     },
     /// A depot stops issuing (by depot id).
     DepotOutOfService(String),

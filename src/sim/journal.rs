@@ -208,6 +208,74 @@ pub enum SimEvent {
         /// Ground area the fire reached, km².
         area_km2: f64,
     },
+    /// People were ordered out of a home node.
+    EvacuationOrdered {
+        /// Time.
+        t: SimTime,
+        /// Home road node.
+        node: u32,
+        /// People ordered out.
+        people: u32,
+        /// Of whom refused and stayed.
+        refused: u32,
+        /// Of whom found no shelter place and stayed.
+        no_shelter: u32,
+    },
+    /// A group of evacuees was given a shelter.
+    Evacuating {
+        /// Time.
+        t: SimTime,
+        /// Group id.
+        group: u32,
+        /// Shelter name.
+        shelter: String,
+        /// People.
+        people: u32,
+        /// "walk" or "bus".
+        mode: String,
+    },
+    /// People were cut off by water at home and need a boat.
+    Stranded {
+        /// Time.
+        t: SimTime,
+        /// Group id.
+        group: u32,
+        /// People.
+        people: u32,
+    },
+    /// A bus picked up evacuees.
+    PickedUp {
+        /// Time.
+        t: SimTime,
+        /// Team id.
+        team: String,
+        /// Group id.
+        group: u32,
+        /// People.
+        people: u32,
+    },
+    /// A boat reached stranded people.
+    Rescued {
+        /// Time.
+        t: SimTime,
+        /// Team id.
+        team: String,
+        /// Group id.
+        group: u32,
+        /// Taken off alive.
+        alive: u32,
+        /// Found dead (survival curve).
+        dead: u32,
+    },
+    /// A team's shift ended: it rests.
+    TeamResting {
+        /// Time.
+        t: SimTime,
+        /// Team id.
+        team: String,
+        /// Back on duty.
+        until: SimTime,
+    },
     /// Rain began (an inject).
     RainStarted {
         /// Time.
@@ -241,6 +309,12 @@ impl SimEvent {
             | SimEvent::TeamHome { t, .. }
             | SimEvent::ReleaseStopped { t, .. }
             | SimEvent::FireOut { t, .. }
+            | SimEvent::EvacuationOrdered { t, .. }
+            | SimEvent::Evacuating { t, .. }
+            | SimEvent::Stranded { t, .. }
+            | SimEvent::PickedUp { t, .. }
+            | SimEvent::Rescued { t, .. }
+            | SimEvent::TeamResting { t, .. }
             | SimEvent::RainStarted { t, .. } => *t,
         }
     }

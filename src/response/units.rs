@@ -1,0 +1,617 @@
+//! Boats and buses: the teams that move people.
+//!
+//! - A **bus** fetches evacuees who wait at home for one
+//!   ([`Going::Bus`](crate::people::Going)) and drives them to their shelter.
+//! - A **boat** (a flood-rescue team with an assault boat on a trailer) takes
+//!   stranded people off flooded homes. The trailer drives by road to a launch
+//!   point on the edge of the water; the boat crosses flooded cells only
+//!   ([`super::water`]), at its water speed; back at the launch point the
+//!   survivors are driven on to their shelter. How many are still alive when
+//!   the boat reaches them follows the scenario's survival curve
+//!   ([`crate::people::survival`]), drawn per trip (stream `"rescue"`).
+//!
+//! Each team is an agent with a state machine:
+//!
+//! ```text
+//! Idle ──call──▶ Trip (mobilise if fresh at base, drive/sail, pick up, carry, unload) ──▶ Idle
+//!   │
+//!   └── shift over ──▶ Returning (to base) ──▶ Resting ──▶ Idle at base, new shift
+//! ```
+//!
+//! A trip is planned whole when the team is called (times to the pickup, the
+//! drop and the moment it is free again) and is not re-planned on the way.
+//!
+//! Dispatch runs every step over the open tasks — stranded people first (life
+//! safety), then evacuees waiting for a bus — with the scenario's doctrine
+//! ([`TeamDispatchKind`]): `Priority` serves tasks in order of priority and
+//! waiting time, each by the team that gets there first; `Auction` awards the
+//! cheapest (team, task) bid in the whole market, again and again.
+
+use std::collections::BTreeMap;
+
+use bevy::prelude::*;
+use rand_distr::{Binomial, Distribution};
+
+use super::water::{CellNodes, WaterSearch, launch_points};
+use crate::city::CityMap;
+use crate::city::routing::{RoadState, RouteCache, TreeDir};
+use crate::hazard::sim::{HazardWorld, NodeWater};
+use crate::people::{AffectedGroup, GroupId, GroupIndex};
+use crate::scenario::time::{SimDuration, SimTime};
+use crate::scenario::{RunSpec, TeamDef, TeamDispatchKind, TeamKind};
+use crate::sim::journal::SimEvent;
+use crate::sim::rng::RngStreams;
+use crate::sim::{SimClock, Spec};
+
+/// Boarding or unloading a busload, s (planning assumption: 5 min).
+pub const BOARD_S: i64 = 300;
+/// Launching a boat from its trailer, or landing people at the launch point, s
+/// (planning assumption: 10 min).
+pub const LAUNCH_S: i64 = 600;
+
+/// What a team is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum UnitTask {
+    /// Take stranded people of a group off by boat (life safety).
+    Rescue(GroupId),
+    /// Bus waiting evacuees of a group to their shelter.
+    Evacuate(GroupId),
+}
+
+impl UnitTask {
+    /// The group.
+    pub fn group(self) -> GroupId {
+        match self {
+            UnitTask::Rescue(g) | UnitTask::Evacuate(g) => g,
+        }
+    }
+
+    /// Priority class: lower is served first.
+    fn class(self) -> u8 {
+        match self {
+            UnitTask::Rescue(_) => 0,
+            UnitTask::Evacuate(_) => 1,
+        }
+    }
+
+    /// Whether a team of `kind` can do it.
+    pub fn suits(self, kind: TeamKind) -> bool {
+        matches!(
+            (self, kind),
+            (UnitTask::Rescue(_), TeamKind::Boat) | (UnitTask::Evacuate(_), TeamKind::Bus)
+        )
+    }
+}
+
+/// A trip planned when the team was called.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trip {
+    /// Task.
+    pub task: UnitTask,
+    /// Called.
+    pub called_at: SimTime,
+    /// Seats promised.
+    pub people: u32,
+    /// Reaches the people.
+    pub pickup_at: SimTime,
+    /// Whether the pickup has happened.
+    pub picked: bool,
+    /// The people reach their destination (shelter, or the landing).
+    pub arrive_at: SimTime,
+    /// Boats: the launch point where people land.
+    pub landing: u32,
+    /// The team is free again.
+    pub free_at: SimTime,
+    /// Where.
+    pub free_node: u32,
+}
+
+/// A team's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnitState {
+    /// Waiting at a road node.
+    Idle {
+        /// Where.
+        node: u32,
+    },
+    /// On a trip.
+    Trip(Trip),
+    /// Driving home at the end of a shift.
+    Returning {
+        /// Arrives.
+        arrive: SimTime,
+    },
+    /// Resting after a shift.
+    Resting {
+        /// Back on duty.
+        until: SimTime,
+    },
+}
+
+/// One boat or bus team.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// Definition.
+    pub def: TeamDef,
+    /// State.
+    pub state: UnitState,
+    /// Start of the current shift (the first call after a rest).
+    pub shift_start: Option<SimTime>,
+    /// Trips made.
+    pub trips: u32,
+    /// People carried (alive).
+    pub carried: u32,
+    /// Seconds on trips.
+    pub busy_s: i64,
+    /// Rests taken.
+    pub rests: u32,
+}
+
+/// Every boat and bus, and what dispatch remembers between steps.
+#[derive(Resource, Debug, Default)]
+pub struct Units {
+    /// Teams, in scenario order.
+    pub units: Vec<Unit>,
+    /// Road nodes by terrain cell (built when the first boat needs it).
+    cell_nodes: Option<CellNodes>,
+    /// Launch points per group: (water version, [(node, metres of water to the people)]).
+    launches: BTreeMap<GroupId, (u64, Vec<(u32, f64)>)>,
+    search: WaterSearch,
+    /// The last dispatch that assigned nothing: (road version, water version,
+    /// idle teams, open people); skipped while nothing changed.
+    idle_key: Option<(u64, u64, usize, u64)>,
+}
+
+impl Units {
+    /// The boats and buses of a run.
+    pub fn new(spec: &RunSpec) -> Self {
+        Units {
+            units: spec
+                .teams
+                .iter()
+                .filter(|t| matches!(t.kind, TeamKind::Boat | TeamKind::Bus))
+                .map(|def| Unit {
+                    state: UnitState::Idle { node: def.base },
+                    def: def.clone(),
+                    shift_start: None,
+                    trips: 0,
+                    carried: 0,
+                    busy_s: 0,
+                    rests: 0,
+                })
+                .collect(),
+            ..default()
+        }
+    }
+}
+
+/// An open task.
+#[derive(Debug, Clone)]
+struct Open {
+    task: UnitTask,
+    /// People no team is coming for yet.
+    people: u32,
+    /// Waiting since.
+    since: SimTime,
+    /// Group's home node.
+    home: u32,
+    /// Where the people go (shelter node), if known.
+    to: Option<u32>,
+}
+
+/// What planning needs.
+struct PlanCtx<'a> {
+    city: &'a CityMap,
+    roads: &'a RoadState,
+    cache: &'a mut RouteCache,
+    now: SimTime,
+}
+
+/// Plan a bus trip: from where it is to the evacuees' home, then to the shelter.
+fn plan_bus(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open) -> Option<Trip> {
+    let start = ctx.now.plus(mobilisation(unit, at));
+    let v = unit.def.vehicle;
+    let t1 = ctx
+        .cache
+        .tree(ctx.city, ctx.roads, at, TreeDir::From, v)
+        .time_to(open.home)?;
+    let to = open.to?;
+    let t2 = ctx
+        .cache
+        .tree(ctx.city, ctx.roads, open.home, TreeDir::From, v)
+        .time_to(to)?;
+    let pickup_at = start.plus(secs(t1));
+    let arrive_at = pickup_at.plus(SimDuration(BOARD_S)).plus(secs(t2));
+    Some(Trip {
+        task: open.task,
+        called_at: ctx.now,
+        people: 0,
+        pickup_at,
+        picked: false,
+        arrive_at,
+        landing: to,
+        free_at: arrive_at.plus(SimDuration(BOARD_S)),
+        free_node: to,
+    })
+}
+
+/// Plan a boat trip: trailer by road to the best launch point, across the
+/// water to the people and back, then the survivors on by road.
+fn plan_boat(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open, launches: &[(u32, f64)]) -> Option<Trip> {
+    let start = ctx.now.plus(mobilisation(unit, at));
+    let v = unit.def.vehicle;
+    let water_m_s = unit.def.water_kmh / 3.6;
+    let tree = ctx.cache.tree(ctx.city, ctx.roads, at, TreeDir::From, v);
+    let (road_s, water_s, landing) = launches
+        .iter()
+        .filter_map(|&(l, m)| Some((tree.time_to(l)?, m / water_m_s, l)))
+        .min_by(|a, b| (a.0 + a.1).total_cmp(&(b.0 + b.1)).then(a.2.cmp(&b.2)))?;
+    let pickup_at = start.plus(secs(road_s + LAUNCH_S as f64 + water_s));
+    let landed = pickup_at.plus(secs(water_s)).plus(SimDuration(LAUNCH_S));
+    let arrive_at = match open.to {
+        Some(to) => {
+            let on = ctx
+                .cache
+                .tree(ctx.city, ctx.roads, landing, TreeDir::From, v)
+                .time_to(to);
+            // Cut off from the shelter by road: they walk the straight line.
+            let on = on.unwrap_or_else(|| {
+                ctx.city.node_xy[landing as usize].dist(ctx.city.node_xy[to as usize]) / (4.0 / 3.6)
+            });
+            landed.plus(secs(on))
+        }
+        None => landed,
+    };
+    Some(Trip {
+        task: open.task,
+        called_at: ctx.now,
+        people: 0,
+        pickup_at,
+        picked: false,
+        arrive_at,
+        landing,
+        free_at: landed,
+        free_node: landing,
+    })
+}
+
+fn secs(s: f64) -> SimDuration {
+    SimDuration(s.round() as i64)
+}
+
+/// A team called at its base at the start of a shift first mobilises.
+fn mobilisation(unit: &Unit, at: u32) -> SimDuration {
+    if unit.shift_start.is_none() && at == unit.def.base {
+        unit.def.mobilise
+    } else {
+        SimDuration(0)
+    }
+}
+
+/// Launch points for a group's home, cached per water version (metres of water
+/// from each launch point to the people).
+fn launches_for<'a>(
+    units: &'a mut Units,
+    hazard: &HazardWorld,
+    boat_depth_m: f64,
+    water_version: u64,
+    group: GroupId,
+    home: u32,
+) -> &'a [(u32, f64)] {
+    let fresh = units.launches.get(&group).is_some_and(|(v, _)| *v == water_version);
+    if !fresh {
+        let found = match (&hazard.flood, hazard.node_cell.get(home as usize).copied().flatten()) {
+            (Some(flood), Some(cell)) => {
+                let depth = flood.depth_m();
+                let nodes = units
+                    .cell_nodes
+                    .get_or_insert_with(|| CellNodes::new(&hazard.node_cell, depth.data.len()));
+                let field = units.search.from_cell(depth, boat_depth_m, 1.0, cell);
+                launch_points(&field, depth.nx, depth.data.len(), nodes)
+            }
+            _ => Vec::new(),
+        };
+        units.launches.insert(group, (water_version, found));
+    }
+    &units.launches[&group].1
+}
+
+/// Dispatch: give idle boats and buses their trips.
+#[allow(clippy::too_many_arguments)]
+pub fn dispatch_units(
+    clock: Res<SimClock>,
+    spec: Res<Spec>,
+    roads: Res<RoadState>,
+    mut cache: ResMut<RouteCache>,
+    hazard: Res<HazardWorld>,
+    water: Res<NodeWater>,
+    mut units: ResMut<Units>,
+    index: Res<GroupIndex>,
+    mut groups: Query<&mut AffectedGroup>,
+    mut events: MessageWriter<SimEvent>,
+) {
+    if units.units.is_empty() {
+        return;
+    }
+    let now = clock.now;
+    let mut open = Vec::new();
+    for &e in &index.0 {
+        let Ok(g) = groups.get(e) else { continue };
+        if g.awaiting_boat() > 0 {
+            open.push(Open {
+                task: UnitTask::Rescue(g.id),
+                people: g.awaiting_boat(),
+                since: g.stranded_at.unwrap_or(now),
+                home: g.home,
+                to: g.shelter.map(|_| g.node),
+            });
+        }
+        let bus = g.awaiting_bus(now);
+        if bus > 0 {
+            open.push(Open {
+                task: UnitTask::Evacuate(g.id),
+                people: bus,
+                since: g.depart,
+                home: g.home,
+                to: Some(g.node),
+            });
+        }
+    }
+    let idle: Vec<(usize, u32)> = units
+        .units
+        .iter()
+        .enumerate()
+        .filter_map(|(k, u)| match u.state {
+            UnitState::Idle { node } if !shift_over(u, now) => Some((k, node)),
+            _ => None,
+        })
+        .filter(|(k, _)| open.iter().any(|o| o.task.suits(units.units[*k].def.kind)))
+        .collect();
+    if open.is_empty() || idle.is_empty() {
+        return;
+    }
+    let key = (
+        roads.version(),
+        water.version,
+        idle.len(),
+        open.iter().map(|o| u64::from(o.people)).sum(),
+    );
+    if units.idle_key == Some(key) {
+        return;
+    }
+    let city = &spec.0.city;
+    let mut ctx = PlanCtx {
+        city,
+        roads: &roads,
+        cache: &mut cache,
+        now,
+    };
+    let units = &mut *units;
+    // Every (team, task) plan that exists, as bids: (seconds to reach the people, team, task index).
+    let mut plans: BTreeMap<(usize, usize), Trip> = BTreeMap::new();
+    for (t, o) in open.iter().enumerate() {
+        let launches = match o.task {
+            UnitTask::Rescue(g) => {
+                launches_for(units, &hazard, spec.0.rescue.boat_depth_m, water.version, g, o.home).to_vec()
+            }
+            UnitTask::Evacuate(_) => Vec::new(),
+        };
+        for &(k, at) in &idle {
+            let unit = &units.units[k];
+            if !o.task.suits(unit.def.kind) {
+                continue;
+            }
+            let trip = match o.task {
+                UnitTask::Rescue(_) => plan_boat(&mut ctx, unit, at, o, &launches),
+                UnitTask::Evacuate(_) => plan_bus(&mut ctx, unit, at, o),
+            };
+            if let Some(trip) = trip {
+                plans.insert((k, t), trip);
+            }
+        }
+    }
+    let reach = |trip: &Trip| trip.pickup_at.secs();
+    let mut awarded: Vec<(usize, usize)> = Vec::new();
+    let mut left: Vec<u32> = open.iter().map(|o| o.people).collect();
+    let mut busy = vec![false; units.units.len()];
+    match spec.0.team_dispatch {
+        TeamDispatchKind::Priority => {
+            let mut order: Vec<usize> = (0..open.len()).collect();
+            order.sort_by_key(|&t| (open[t].task.class(), open[t].since, open[t].task));
+            for t in order {
+                while left[t] > 0 {
+                    let best = idle
+                        .iter()
+                        .filter(|(k, _)| !busy[*k])
+                        .filter_map(|&(k, _)| plans.get(&(k, t)).map(|p| (reach(p), k)))
+                        .min();
+                    let Some((_, k)) = best else { break };
+                    busy[k] = true;
+                    left[t] = left[t].saturating_sub(units.units[k].def.seats);
+                    awarded.push((k, t));
+                }
+            }
+        }
+        TeamDispatchKind::Auction => {
+            let mut bids: Vec<(i64, usize, usize)> = plans.iter().map(|(&(k, t), p)| (reach(p), k, t)).collect();
+            bids.sort_unstable();
+            for (_, k, t) in bids {
+                if busy[k] || left[t] == 0 {
+                    continue;
+                }
+                busy[k] = true;
+                left[t] = left[t].saturating_sub(units.units[k].def.seats);
+                awarded.push((k, t));
+            }
+        }
+    }
+    if awarded.is_empty() {
+        units.idle_key = Some(key);
+        return;
+    }
+    units.idle_key = None;
+    // Seats are promised in award order.
+    let mut promised: Vec<u32> = vec![0; open.len()];
+    for (k, t) in awarded {
+        let o = &open[t];
+        let Some(mut trip) = plans.remove(&(k, t)) else {
+            continue;
+        };
+        let people = (o.people - promised[t]).min(units.units[k].def.seats);
+        if people == 0 {
+            continue;
+        }
+        promised[t] += people;
+        trip.people = people;
+        let Ok(mut g) = groups.get_mut(index.0[o.task.group().0 as usize]) else {
+            continue;
+        };
+        match o.task {
+            UnitTask::Rescue(_) => g.boat_en_route += people,
+            UnitTask::Evacuate(_) => g.bus_en_route += people,
+        }
+        let unit = &mut units.units[k];
+        unit.shift_start.get_or_insert(now);
+        unit.trips += 1;
+        events.write(SimEvent::TeamCalled {
+            t: now,
+            team: unit.def.id.clone(),
+            hazard: match o.task {
+                UnitTask::Rescue(g) => format!("rescue {g}"),
+                UnitTask::Evacuate(g) => format!("evacuate {g}"),
+            },
+            eta: trip.pickup_at,
+        });
+        unit.state = UnitState::Trip(trip);
+    }
+}
+
+fn shift_over(u: &Unit, now: SimTime) -> bool {
+    u.shift_start.is_some_and(|s| now >= s.plus(u.def.shift))
+}
+
+/// Movement: pickups, trips ending, shifts ending, rests ending.
+#[allow(clippy::too_many_arguments)]
+pub fn advance_units(
+    clock: Res<SimClock>,
+    spec: Res<Spec>,
+    roads: Res<RoadState>,
+    mut cache: ResMut<RouteCache>,
+    mut units: ResMut<Units>,
+    index: Res<GroupIndex>,
+    mut groups: Query<&mut AffectedGroup>,
+    mut rng: ResMut<RngStreams>,
+    mut events: MessageWriter<SimEvent>,
+) {
+    let now = clock.now;
+    let city = &spec.0.city;
+    for unit in &mut units.units {
+        let state = unit.state.clone();
+        match state {
+            UnitState::Trip(mut trip) => {
+                if !trip.picked && trip.pickup_at <= now {
+                    trip.picked = true;
+                    if let Ok(mut g) = groups.get_mut(index.0[trip.task.group().0 as usize]) {
+                        let n = pick_up(&mut g, &trip, &spec.0, rng.stream("rescue"));
+                        unit.carried += n.0;
+                        events.write(match trip.task {
+                            UnitTask::Rescue(g) => SimEvent::Rescued {
+                                t: trip.pickup_at,
+                                team: unit.def.id.clone(),
+                                group: g.0,
+                                alive: n.0,
+                                dead: n.1,
+                            },
+                            UnitTask::Evacuate(g) => SimEvent::PickedUp {
+                                t: trip.pickup_at,
+                                team: unit.def.id.clone(),
+                                group: g.0,
+                                people: n.0,
+                            },
+                        });
+                    }
+                }
+                if trip.picked && trip.free_at <= now {
+                    unit.busy_s += trip.free_at.secs() - trip.called_at.secs();
+                    unit.state = UnitState::Idle { node: trip.free_node };
+                } else {
+                    unit.state = UnitState::Trip(trip);
+                }
+            }
+            UnitState::Returning { arrive } if arrive <= now => {
+                let until = arrive.plus(unit.def.rest);
+                unit.state = UnitState::Resting { until };
+                unit.rests += 1;
+                events.write(SimEvent::TeamResting {
+                    t: arrive,
+                    team: unit.def.id.clone(),
+                    until,
+                });
+            }
+            UnitState::Resting { until } if until <= now => {
+                unit.state = UnitState::Idle { node: unit.def.base };
+                unit.shift_start = None;
+            }
+            _ => {}
+        }
+        // A free team whose shift is over goes home to rest.
+        if let UnitState::Idle { node } = unit.state
+            && shift_over(unit, now)
+        {
+            let drive = cache
+                .tree(city, &roads, unit.def.base, TreeDir::To, unit.def.vehicle)
+                .time_to(node)
+                .unwrap_or(0.0);
+            unit.state = UnitState::Returning {
+                arrive: now.plus(secs(drive)),
+            };
+            if drive == 0.0 {
+                let until = now.plus(unit.def.rest);
+                unit.state = UnitState::Resting { until };
+                unit.rests += 1;
+                events.write(SimEvent::TeamResting {
+                    t: now,
+                    team: unit.def.id.clone(),
+                    until,
+                });
+            }
+        }
+    }
+}
+
+/// The people a trip takes at its pickup: (alive, dead). Buses take evacuees
+/// who are still waiting; boats take stranded people, of whom the survival
+/// curve at the hours since they were cut off says how many are alive.
+fn pick_up(g: &mut AffectedGroup, trip: &Trip, spec: &RunSpec, rng: &mut rand_chacha::ChaCha8Rng) -> (u32, u32) {
+    match trip.task {
+        UnitTask::Evacuate(_) => {
+            g.bus_en_route -= trip.people;
+            let n = trip.people.min(g.waiting);
+            g.waiting -= n;
+            g.moving.push((trip.arrive_at, n));
+            (n, 0)
+        }
+        UnitTask::Rescue(_) => {
+            g.boat_en_route -= trip.people;
+            let n = trip.people.min(g.stranded);
+            g.stranded -= n;
+            let waited_h = (trip.pickup_at.secs() - g.stranded_at.unwrap_or(trip.pickup_at).secs()) as f64 / 3600.0;
+            let share = spec.rescue.survival.at(waited_h);
+            let alive = if share >= 1.0 {
+                n
+            } else if share <= 0.0 {
+                0
+            } else {
+                Binomial::new(u64::from(n), share).map_or(0, |b| b.sample(rng) as u32)
+            };
+            g.died += n - alive;
+            g.rescued += alive;
+            if g.shelter.is_none() && g.node == g.home {
+                // No shelter place: they stay where the boat lands them.
+                g.node = trip.landing;
+            }
+            g.moving.push((trip.arrive_at, alive));
+            (alive, n - alive)
+        }
+    }
+}
