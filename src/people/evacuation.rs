@@ -271,6 +271,12 @@ pub fn move_people(
                 people: cut,
             });
         }
+        debug_assert_eq!(
+            g.accounted(),
+            g.people,
+            "invariant: everyone of {} is in one place",
+            g.id
+        );
         if let Some(s) = g.shelter
             && g.node == shelters.defs[s].node
         {

@@ -627,6 +627,7 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
 <h2>Reserves ("1+4")</h2>
 <table><tr><th>depot</th><th>name</th><th>tier</th><th>initial kits issued</th><th>basic sets issued</th><th>stock at start (kits / sets)</th><th>stock at end</th></tr>{reserves}</table>
 {hazards}
+{people}
 <p class="note">Unreachable: {ug} groups ({up} people), up to {uh} h cut off. Trucks: {trucks}, {deliv} deliveries, {km} km, {util} busy.</p>
 <p class="note">{prov}</p>
 </body></html>
@@ -683,5 +684,75 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
         util = pct(rep.fleet.utilisation),
         prov = esc(&rep.map_provenance),
         hazards = hazards_html(&rep.hazards),
+        people = people_html(&rep.people),
     )
+}
+
+/// Evacuation, shelters, rescue and the boats and buses.
+fn people_html(p: &super::people::PeopleOut) -> String {
+    if p.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("<h2>People: evacuation and rescue</h2>");
+    if let Some(e) = &p.evacuation {
+        let _ = write!(
+            s,
+            "<table><tr><th>evacuation</th><th>people</th></tr><tr><td>ordered out</td><td>{}</td></tr><tr><td>refused and stayed</td><td>{}</td></tr><tr><td>no shelter place, stayed</td><td>{}</td></tr><tr><td>walked</td><td>{}</td></tr><tr><td>by bus</td><td>{}</td></tr><tr><td>still waiting at home at the end</td><td>{}</td></tr><tr><td>in shelters at the end</td><td>{}</td></tr><tr><td>in shelters at the peak</td><td>{}</td></tr></table>",
+            e.ordered,
+            e.refused,
+            e.no_shelter,
+            e.walked,
+            e.by_bus,
+            e.still_waiting_at_end,
+            e.sheltered_at_end,
+            e.peak_sheltered
+        );
+        s.push_str("<table><tr><th>shelter</th><th>名称</th><th>usable m²</th><th>places</th><th>promised</th><th>peak</th><th>m² per person at peak</th></tr>");
+        for sh in &e.shelters {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
+                esc(&sh.name),
+                esc(&sh.name_zh),
+                sh.usable_m2,
+                sh.capacity,
+                sh.reserved,
+                sh.peak,
+                sh.m2_per_person_at_peak
+            );
+        }
+        s.push_str("</table>");
+    }
+    if let Some(r) = &p.rescue {
+        let h = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.1} h"));
+        let _ = write!(
+            s,
+            "<table><tr><th>cut off by water</th><th>value</th></tr><tr><td>people stranded</td><td>{}</td></tr><tr><td>taken off alive by boat</td><td>{}</td></tr><tr><td>found dead (survival curve)</td><td>{}</td></tr><tr><td>still stranded at the end</td><td>{} (expected alive {:.0})</td></tr><tr><td>wait for a boat: median / worst</td><td>{} / {}</td></tr></table>",
+            r.stranded,
+            r.rescued_alive,
+            r.died_waiting,
+            r.still_stranded_at_end,
+            r.still_stranded_expected_alive,
+            h(r.wait_h_median),
+            h(r.wait_h_max)
+        );
+    }
+    if !p.teams.is_empty() {
+        s.push_str("<table><tr><th>boat / bus</th><th>kind</th><th>trips</th><th>people carried</th><th>hours busy</th><th>rests</th><th>at the end</th></tr>");
+        for u in &p.teams {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td></tr>",
+                esc(&u.id),
+                u.kind,
+                u.trips,
+                u.people,
+                u.busy_h,
+                u.rests,
+                u.state_at_end
+            );
+        }
+        s.push_str("</table>");
+    }
+    s
 }

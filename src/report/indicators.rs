@@ -123,13 +123,20 @@ pub fn indicators(spec: &RunSpec, report: &Report) -> Vec<Indicator> {
             urban
         ),
     ));
+    let dynamic = super::people::dynamic_m2_per_person(&report.people);
     out.push(row(
         "shelter area per sheltered person at peak (dynamic)",
         spec.targets.shelter_m2_per_person,
         true,
-        None,
+        dynamic,
         "m² per person",
-        "not modelled yet: evacuation to shelters comes with the response issue",
+        match (&spec.evacuation, dynamic) {
+            (None, _) => "the scenario orders no evacuation",
+            (Some(_), None) => "nobody reached a shelter in the run",
+            (Some(_), Some(_)) => {
+                "people.evacuation.shelters: usable m² over the peak occupants of the most crowded shelter"
+            }
+        },
     ));
     let deaths = report.hazards.expected_deaths.as_ref();
     out.push(row(

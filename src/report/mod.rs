@@ -6,6 +6,7 @@
 
 pub mod html;
 pub mod indicators;
+pub mod people;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -71,6 +72,9 @@ pub struct Report {
     pub fleet: FleetOut,
     /// Hazard figures (flood water balance, threat zones, ...).
     pub hazards: crate::hazard::sim::HazardReport,
+    /// Evacuation, shelters, rescue, boats and buses (left out when none of them happened).
+    #[serde(skip_serializing_if = "people::PeopleOut::is_empty")]
+    pub people: people::PeopleOut,
     /// The plan's measurable targets beside the run's values.
     pub indicators: Vec<indicators::Indicator>,
 }
@@ -229,10 +233,17 @@ pub struct RunResult {
     pub fire_states: Option<crate::hazard::grid::Grid<u8>>,
 }
 
+/// Hours from affected to each hand-out, with people served. Relief counts
+/// for the living: when some who were served later died waiting for a boat,
+/// the earliest hand-outs are kept up to the number still alive.
 fn samples(g: &AffectedGroup, log: &[(crate::scenario::time::SimTime, u32)]) -> impl Iterator<Item = (f64, u32)> {
     let at = g.affected_at;
-    log.iter()
-        .map(move |(t, n)| ((t.secs() - at.secs()) as f64 / 3600.0, *n))
+    let mut left = g.alive();
+    log.iter().filter_map(move |(t, n)| {
+        let n = (*n).min(left);
+        left -= n;
+        (n > 0).then(|| ((t.secs() - at.secs()) as f64 / 3600.0, n))
+    })
 }
 
 #[derive(Default)]
@@ -271,7 +282,7 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
     for (g, r) in &rows {
         let z = zones.entry(g.zone).or_default();
         for acc in [&mut all, z] {
-            acc.people += u64::from(g.people);
+            acc.people += u64::from(g.alive());
             acc.initial.extend(samples(g, &r.initial));
             acc.basic.extend(samples(g, &r.basic));
         }
@@ -284,7 +295,7 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
             unreachable.max_hours = unreachable.max_hours.max(h);
         }
         let done = |log: &[(crate::scenario::time::SimTime, u32)], n: u32| {
-            (n == g.people)
+            (n >= g.alive())
                 .then(|| {
                     log.iter()
                         .map(|(t, _)| t.hours() - g.affected_at.hours())
@@ -418,6 +429,7 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
         unreachable,
         fleet,
         hazards: crate::hazard::sim::report(world),
+        people: people::collect(&spec, world),
         indicators: Vec::new(),
     };
     let mut report = report;

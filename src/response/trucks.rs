@@ -17,7 +17,7 @@ use bevy::prelude::*;
 use petgraph::graph::EdgeIndex;
 
 use crate::city::CityMap;
-use crate::city::routing::{EdgeState, RoadState, RouteCache, TreeDir, Vehicle, route};
+use crate::city::routing::{RoadState, RouteCache, TreeDir, Vehicle, route, traverse_s};
 use crate::people::GroupId;
 use crate::scenario::time::SimTime;
 use crate::scenario::{Handling, Items};
@@ -243,7 +243,8 @@ fn plan(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx, dest: u32, depot_tree
     }
 }
 
-/// Re-plan if the roads changed and an edge ahead closed (or a wait may be over).
+/// Re-plan if the roads changed and an edge ahead can no longer be driven by
+/// this truck — closed, or under water deeper than it wades (or a wait may be over).
 fn check_route(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx) {
     if st.motion.version == ctx.roads.version() {
         return;
@@ -259,7 +260,7 @@ fn check_route(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx) {
         .route
         .iter()
         .skip(skip)
-        .any(|e| ctx.roads.get(ctx.city.segment_of(*e)) == EdgeState::Closed);
+        .any(|e| traverse_s(ctx.city, ctx.roads, ctx.city.segment_of(*e), truck.vehicle).is_none());
     st.motion.version = ctx.roads.version();
     if !blocked {
         return;

@@ -1352,6 +1352,16 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
         if shift.0 <= 0 && t.shift.as_deref().is_some_and(|d| parse_duration(d).is_ok()) {
             c.bad(&format!("{f}.shift"), "expected a shift longer than zero");
         }
+        if !carries {
+            for (field, given) in [("shift", t.shift.is_some()), ("rest", t.rest.is_some())] {
+                if given {
+                    c.bad(
+                        &format!("{f}.{field}"),
+                        "shifts and rest are modelled for Boat and Bus teams only so far; fire and hazmat teams work until their task is done",
+                    );
+                }
+            }
+        }
         let rest = match &t.rest {
             Some(d) => c.duration(&format!("{f}.rest"), d),
             None => SimDuration(DEFAULT_REST_S),

@@ -52,9 +52,12 @@ fn row(at: SimTime, groups: &Query<(&AffectedGroup, &Relief)>, trucks: &Query<&T
         trucks_busy: 0,
     };
     for (g, rel) in groups.iter() {
-        r.affected += u64::from(g.people);
-        r.served_initial += u64::from(rel.initial_done);
-        r.served_basic += u64::from(rel.basic_done);
+        // The living: people who died waiting for a boat leave the count,
+        // with any relief they had been given.
+        let alive = g.alive();
+        r.affected += u64::from(alive);
+        r.served_initial += u64::from(rel.initial_done.min(alive));
+        r.served_basic += u64::from(rel.basic_done.min(alive));
     }
     r.trucks_busy = trucks.iter().filter(|t| t.busy()).count() as u32;
     r
