@@ -165,8 +165,8 @@ pub fn order(
     };
     let mut left = people - refused;
     let mut going = Vec::new();
-    let order = ctx.shelters.by_walk(ctx.city, ctx.roads, ctx.cache, evac.walker, home);
-    for (walk_s, s) in order {
+    let nearest = ctx.shelters.by_walk(ctx.city, ctx.roads, ctx.cache, evac.walker, home);
+    for (walk_s, s) in nearest {
         if left == 0 {
             break;
         }
@@ -277,9 +277,8 @@ pub fn move_people(
             "invariant: everyone of {} is in one place",
             g.id
         );
-        if let Some(s) = g.shelter
-            && g.node == shelters.defs[s].node
-        {
+        // A group with a shelter is always at it (`node` is set with `shelter`).
+        if let Some(s) = g.shelter {
             shelters.occupied[s] += g.present;
         }
     }
@@ -307,7 +306,6 @@ mod tests {
                 protected: false,
             },
             walk_max: SimDuration(2_700),
-            m2_per_person: 2.5,
             shelters,
         }
     }

@@ -120,29 +120,22 @@ pub fn collect(spec: &RunSpec, world: &mut World) -> PeopleOut {
     let end = spec.end;
     let shelters = world.resource::<Shelters>();
     let evacuation = spec.evacuation.as_ref().map(|_| {
-        let evacuees = groups.iter().filter(|g| g.going != Going::Stay);
-        let sum = |f: &dyn Fn(&AffectedGroup) -> u32| -> u64 {
+        let people = |going: Going| -> u64 {
             groups
                 .iter()
-                .filter(|g| g.going != Going::Stay)
-                .map(|g| u64::from(f(g)))
+                .filter(|g| g.going == going)
+                .map(|g| u64::from(g.people))
                 .sum()
         };
         EvacuationOut {
             ordered: shelters.ordered,
             refused: shelters.refused,
             no_shelter: shelters.no_shelter,
-            walked: evacuees
-                .clone()
-                .filter(|g| g.going == Going::Walk)
-                .map(|g| u64::from(g.people))
-                .sum(),
-            by_bus: evacuees
-                .filter(|g| g.going == Going::Bus)
-                .map(|g| u64::from(g.people))
-                .sum(),
+            walked: people(Going::Walk),
+            by_bus: people(Going::Bus),
             sheltered_at_end: shelters.occupied.iter().map(|&o| u64::from(o)).sum(),
-            still_waiting_at_end: sum(&|g| g.waiting),
+            // Only evacuees wait: people who stay have nowhere to go.
+            still_waiting_at_end: groups.iter().map(|g| u64::from(g.waiting)).sum(),
             peak_sheltered: shelters.peak_total,
             shelters: shelters
                 .defs

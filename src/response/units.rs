@@ -38,7 +38,7 @@ use crate::city::routing::{RoadState, RouteCache, TreeDir};
 use crate::hazard::sim::{HazardWorld, NodeWater};
 use crate::people::{AffectedGroup, GroupId, GroupIndex};
 use crate::scenario::time::{SimDuration, SimTime};
-use crate::scenario::{RunSpec, TeamDef, TeamDispatchKind, TeamKind};
+use crate::scenario::{DEFAULT_WALK_KMH, RunSpec, TeamDef, TeamDispatchKind, TeamKind};
 use crate::sim::journal::SimEvent;
 use crate::sim::rng::RngStreams;
 use crate::sim::{SimClock, Spec};
@@ -157,9 +157,19 @@ pub struct Units {
     /// Launch points per group: (water version, [(node, metres of water to the people)]).
     launches: BTreeMap<GroupId, (u64, Vec<(u32, f64)>)>,
     search: WaterSearch,
-    /// The last dispatch that assigned nothing: (road version, water version,
-    /// idle teams, open people); skipped while nothing changed.
-    idle_key: Option<(u64, u64, usize, u64)>,
+    /// The last dispatch that assigned nothing; skipped while nothing changed.
+    idle_key: Option<IdleKey>,
+}
+
+/// What a dispatch that assigned nothing saw.
+#[derive(Debug, Clone, PartialEq)]
+struct IdleKey {
+    roads: u64,
+    water: u64,
+    /// Free teams and where they are.
+    idle: Vec<(usize, u32)>,
+    /// Open tasks and their people.
+    open: Vec<(UnitTask, u32)>,
 }
 
 impl Units {
@@ -205,6 +215,8 @@ struct PlanCtx<'a> {
     roads: &'a RoadState,
     cache: &'a mut RouteCache,
     now: SimTime,
+    /// How fast survivors walk when no road leads from the landing to their shelter, m/s.
+    walk_m_s: f64,
 }
 
 /// Plan a bus trip: from where it is to the evacuees' home, then to the shelter.
@@ -256,7 +268,7 @@ fn plan_boat(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open, launches: &[(
                 .time_to(to);
             // Cut off from the shelter by road: they walk the straight line.
             let on = on.unwrap_or_else(|| {
-                ctx.city.node_xy[landing as usize].dist(ctx.city.node_xy[to as usize]) / (4.0 / 3.6)
+                ctx.city.node_xy[landing as usize].dist(ctx.city.node_xy[to as usize]) / ctx.walk_m_s
             });
             landed.plus(secs(on))
         }
@@ -288,16 +300,16 @@ fn mobilisation(unit: &Unit, at: u32) -> SimDuration {
     }
 }
 
-/// Launch points for a group's home, cached per water version (metres of water
-/// from each launch point to the people).
-fn launches_for<'a>(
-    units: &'a mut Units,
+/// Bring a group's launch points up to the water version (metres of water
+/// from each launch point to the people, in `units.launches`).
+fn refresh_launches(
+    units: &mut Units,
     hazard: &HazardWorld,
     boat_depth_m: f64,
     water_version: u64,
     group: GroupId,
     home: u32,
-) -> &'a [(u32, f64)] {
+) {
     let fresh = units.launches.get(&group).is_some_and(|(v, _)| *v == water_version);
     if !fresh {
         let found = match (&hazard.flood, hazard.node_cell.get(home as usize).copied().flatten()) {
@@ -313,7 +325,6 @@ fn launches_for<'a>(
         };
         units.launches.insert(group, (water_version, found));
     }
-    &units.launches[&group].1
 }
 
 /// Dispatch: give idle boats and buses their trips.
@@ -330,10 +341,19 @@ pub fn dispatch_units(
     mut groups: Query<&mut AffectedGroup>,
     mut events: MessageWriter<SimEvent>,
 ) {
-    if units.units.is_empty() {
+    let now = clock.now;
+    let free: Vec<(usize, u32)> = units
+        .units
+        .iter()
+        .enumerate()
+        .filter_map(|(k, u)| match u.state {
+            UnitState::Idle { node } if !shift_over(u, now) => Some((k, node)),
+            _ => None,
+        })
+        .collect();
+    if free.is_empty() {
         return;
     }
-    let now = clock.now;
     let mut open = Vec::new();
     for &e in &index.0 {
         let Ok(g) = groups.get(e) else { continue };
@@ -357,26 +377,20 @@ pub fn dispatch_units(
             });
         }
     }
-    let idle: Vec<(usize, u32)> = units
-        .units
-        .iter()
-        .enumerate()
-        .filter_map(|(k, u)| match u.state {
-            UnitState::Idle { node } if !shift_over(u, now) => Some((k, node)),
-            _ => None,
-        })
+    let idle: Vec<(usize, u32)> = free
+        .into_iter()
         .filter(|(k, _)| open.iter().any(|o| o.task.suits(units.units[*k].def.kind)))
         .collect();
-    if open.is_empty() || idle.is_empty() {
+    if idle.is_empty() {
         return;
     }
-    let key = (
-        roads.version(),
-        water.version,
-        idle.len(),
-        open.iter().map(|o| u64::from(o.people)).sum(),
-    );
-    if units.idle_key == Some(key) {
+    let key = IdleKey {
+        roads: roads.version(),
+        water: water.version,
+        idle: idle.clone(),
+        open: open.iter().map(|o| (o.task, o.people)).collect(),
+    };
+    if units.idle_key.as_ref() == Some(&key) {
         return;
     }
     let city = &spec.0.city;
@@ -385,16 +399,25 @@ pub fn dispatch_units(
         roads: &roads,
         cache: &mut cache,
         now,
+        walk_m_s: spec
+            .0
+            .evacuation
+            .as_ref()
+            .map_or(DEFAULT_WALK_KMH, |e| e.walker.speed_kmh)
+            / 3.6,
     };
     let units = &mut *units;
+    for o in &open {
+        if let UnitTask::Rescue(g) = o.task {
+            refresh_launches(units, &hazard, spec.0.rescue.boat_depth_m, water.version, g, o.home);
+        }
+    }
     // Every (team, task) plan that exists, as bids: (seconds to reach the people, team, task index).
     let mut plans: BTreeMap<(usize, usize), Trip> = BTreeMap::new();
     for (t, o) in open.iter().enumerate() {
-        let launches = match o.task {
-            UnitTask::Rescue(g) => {
-                launches_for(units, &hazard, spec.0.rescue.boat_depth_m, water.version, g, o.home).to_vec()
-            }
-            UnitTask::Evacuate(_) => Vec::new(),
+        let launches: &[(u32, f64)] = match o.task {
+            UnitTask::Rescue(g) => &units.launches[&g].1,
+            UnitTask::Evacuate(_) => &[],
         };
         for &(k, at) in &idle {
             let unit = &units.units[k];
@@ -402,7 +425,7 @@ pub fn dispatch_units(
                 continue;
             }
             let trip = match o.task {
-                UnitTask::Rescue(_) => plan_boat(&mut ctx, unit, at, o, &launches),
+                UnitTask::Rescue(_) => plan_boat(&mut ctx, unit, at, o, launches),
                 UnitTask::Evacuate(_) => plan_bus(&mut ctx, unit, at, o),
             };
             if let Some(trip) = trip {
@@ -538,16 +561,7 @@ pub fn advance_units(
                     unit.state = UnitState::Trip(trip);
                 }
             }
-            UnitState::Returning { arrive } if arrive <= now => {
-                let until = arrive.plus(unit.def.rest);
-                unit.state = UnitState::Resting { until };
-                unit.rests += 1;
-                events.write(SimEvent::TeamResting {
-                    t: arrive,
-                    team: unit.def.id.clone(),
-                    until,
-                });
-            }
+            UnitState::Returning { arrive } if arrive <= now => start_rest(unit, arrive, &mut events),
             UnitState::Resting { until } if until <= now => {
                 unit.state = UnitState::Idle { node: unit.def.base };
                 unit.shift_start = None;
@@ -562,21 +576,27 @@ pub fn advance_units(
                 .tree(city, &roads, unit.def.base, TreeDir::To, unit.def.vehicle)
                 .time_to(node)
                 .unwrap_or(0.0);
-            unit.state = UnitState::Returning {
-                arrive: now.plus(secs(drive)),
-            };
             if drive == 0.0 {
-                let until = now.plus(unit.def.rest);
-                unit.state = UnitState::Resting { until };
-                unit.rests += 1;
-                events.write(SimEvent::TeamResting {
-                    t: now,
-                    team: unit.def.id.clone(),
-                    until,
-                });
+                start_rest(unit, now, &mut events);
+            } else {
+                unit.state = UnitState::Returning {
+                    arrive: now.plus(secs(drive)),
+                };
             }
         }
     }
+}
+
+/// The team rests from `t` for its rest time.
+fn start_rest(unit: &mut Unit, t: SimTime, events: &mut MessageWriter<SimEvent>) {
+    let until = t.plus(unit.def.rest);
+    unit.state = UnitState::Resting { until };
+    unit.rests += 1;
+    events.write(SimEvent::TeamResting {
+        t,
+        team: unit.def.id.clone(),
+        until,
+    });
 }
 
 /// The people a trip takes at its pickup: (alive, dead). Buses take evacuees

@@ -132,7 +132,8 @@ const NEIGHBOURS: [(i64, i64); 8] = [(-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0)
 
 /// Launch points for a field: every road node whose cell was reached, or
 /// touches a reached cell, with the water time from there (the smallest over
-/// the cells it touches), sorted by node. `node_cell[n]` is node n's cell.
+/// the cells it touches), sorted by node. The grid is `grid_nx` cells wide
+/// and `grid_len` cells in all; `cell_nodes` says which nodes lie in each cell.
 pub fn launch_points(field: &WaterField, grid_nx: usize, grid_len: usize, cell_nodes: &CellNodes) -> Vec<(u32, f64)> {
     let mut best: std::collections::BTreeMap<u32, f64> = std::collections::BTreeMap::new();
     let ny = grid_len / grid_nx.max(1);

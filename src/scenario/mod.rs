@@ -205,9 +205,7 @@ pub struct EvacuationDef {
     pub walker: Vehicle,
     /// Longest walk; farther, a bus.
     pub walk_max: SimDuration,
-    /// Usable shelter area per person, m².
-    pub m2_per_person: f64,
-    /// The map's shelters with their capacity at `m2_per_person`.
+    /// The map's shelters with their capacity at the scenario's m² per person.
     pub shelters: Vec<ShelterDef>,
 }
 
@@ -1221,7 +1219,6 @@ fn check_evacuation(
             protected: false,
         },
         walk_max,
-        m2_per_person: m2,
         shelters,
     }
 }
@@ -1345,13 +1342,18 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
                 c.bad(&format!("{f}.water_kmh"), "only Boat teams move on water");
             }
         }
-        let shift = match &t.shift {
-            Some(d) => c.duration(&format!("{f}.shift"), d),
+        let shift = match t.shift.as_deref().map(parse_duration) {
             None => SimDuration(DEFAULT_SHIFT_S),
+            Some(Ok(d)) if d.0 > 0 => d,
+            Some(Ok(d)) => {
+                c.bad(&format!("{f}.shift"), "expected a shift longer than zero");
+                d
+            }
+            Some(Err(msg)) => {
+                c.bad(&format!("{f}.shift"), msg);
+                SimDuration(0)
+            }
         };
-        if shift.0 <= 0 && t.shift.as_deref().is_some_and(|d| parse_duration(d).is_ok()) {
-            c.bad(&format!("{f}.shift"), "expected a shift longer than zero");
-        }
         if !carries {
             for (field, given) in [("shift", t.shift.is_some()), ("rest", t.rest.is_some())] {
                 if given {

@@ -109,7 +109,7 @@ impl Default for EvacuationSpec {
             on: vec![EvacuationCause::Flood, EvacuationCause::Chemical, EvacuationCause::Fire],
             refuse_share: 0.1,
             delay: "1h".into(),
-            walk_kmh: 4.0,
+            walk_kmh: super::DEFAULT_WALK_KMH,
             walk_max: "45m".into(),
             m2_per_person: None,
         }
