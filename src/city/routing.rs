@@ -7,7 +7,7 @@
 //! keeps trees per (source, direction, speed cap) until the road state changes.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 use petgraph::Direction;
@@ -329,6 +329,30 @@ pub fn shortest_tree(
     Tree { root, dir, time_s, via }
 }
 
+/// Which nodes `vehicle` can reach by road from any of `roots` (a breadth-first
+/// search over drivable segments: the same reach as the union of the roots'
+/// shortest-path trees, without the times).
+pub fn reachable_from(city: &CityMap, roads: &RoadState, roots: &[u32], vehicle: Vehicle) -> Vec<bool> {
+    let mut seen = vec![false; city.node_count()];
+    let mut queue: VecDeque<u32> = VecDeque::new();
+    for &r in roots {
+        if !seen[r as usize] {
+            seen[r as usize] = true;
+            queue.push_back(r);
+        }
+    }
+    while let Some(u) = queue.pop_front() {
+        for e in city.graph.edges_directed(CityMap::gnode(u), Direction::Outgoing) {
+            let v = e.target().index();
+            if !seen[v] && traverse_s(city, roads, *e.weight(), vehicle).is_some() {
+                seen[v] = true;
+                queue.push_back(v as u32);
+            }
+        }
+    }
+    seen
+}
+
 impl Tree {
     /// Seconds between the root and `n` (in the tree's direction), if reachable.
     pub fn time_to(&self, n: u32) -> Option<f64> {
@@ -499,7 +523,46 @@ mod tests {
 #[cfg(test)]
 mod water_tests {
     use super::*;
-    use crate::testkit::line_city;
+    use crate::testkit::{grid_city, line_city};
+
+    #[test]
+    fn reach_from_several_roots_is_the_union_of_their_trees() {
+        let city = grid_city(6, 5, 500.0);
+        let mut roads = RoadState::all_open(city.segments.len());
+        // Cut some roads so that not everything is reachable from everywhere.
+        for s in [0, 3, 7, 11, 12, 20, 21, 22] {
+            roads.set(s, EdgeState::Closed);
+        }
+        roads.set_depth(5, 0.5);
+        let car = Vehicle {
+            speed_kmh: 60.0,
+            wading_m: 0.3,
+            protected: false,
+        };
+        let roots = [0, 17, 29];
+        let reach = reachable_from(&city, &roads, &roots, car);
+        for n in 0..city.node_count() as u32 {
+            let by_trees = roots.iter().any(|&r| {
+                shortest_tree(&city, &roads, r, TreeDir::From, car, None)
+                    .time_to(n)
+                    .is_some()
+            });
+            assert_eq!(reach[n as usize], by_trees, "node {n}");
+        }
+        // On a line 0–1–2–3–4, a closed segment and a flooded one cut it in three.
+        let line = line_city(5, 500.0);
+        let mut roads = RoadState::all_open(line.segments.len());
+        roads.set(1, EdgeState::Closed);
+        roads.set_depth(3, 0.5);
+        assert_eq!(
+            reachable_from(&line, &roads, &[0], car),
+            vec![true, true, false, false, false]
+        );
+        assert_eq!(
+            reachable_from(&line, &roads, &[0, 2], car),
+            vec![true, true, true, true, false]
+        );
+    }
 
     #[test]
     fn wading_factor_follows_pregnolato_for_a_car() {

@@ -15,7 +15,7 @@ pub mod water;
 
 use bevy::prelude::*;
 
-use crate::city::routing::{RoadState, RouteCache, TreeDir, Vehicle};
+use crate::city::routing::{RoadState, RouteCache, TreeDir, Vehicle, reachable_from};
 use crate::people::{AffectedGroup, GroupIndex, Relief, ReliefKind};
 use crate::scenario::time::{SimDuration, SimTime};
 use crate::scenario::{DispatchPolicyKind, TierDef};
@@ -41,13 +41,13 @@ pub fn policy_for(kind: DispatchPolicyKind) -> Box<dyn DispatchPolicy> {
 #[derive(Resource, Debug, Default)]
 pub struct TruckIndex(pub Vec<Entity>);
 
-/// Travel times from depots, rebuilt when the roads change.
+/// Which road nodes some truck depot can reach, for the road-state version it
+/// was found on.
 #[derive(Resource, Debug, Default)]
 pub struct Travel {
     version: Option<u64>,
-    /// Trees from every depot trucks load at, per kind of vehicle.
-    pub times: TravelTimes,
-    reach_key: Option<(u64, usize)>,
+    /// Per node: reachable by some fleet vehicle from some non-community depot.
+    reachable: Vec<bool>,
 }
 
 /// Reserves, trucks and dispatch.
@@ -118,6 +118,14 @@ impl Plugin for ResponsePlugin {
     }
 }
 
+/// Vehicles that drive differently, in key order.
+fn distinct_vehicles(vehicles: impl Iterator<Item = Vehicle>) -> Vec<Vehicle> {
+    let mut v: Vec<Vehicle> = vehicles.collect();
+    v.sort_by_key(|x| x.key());
+    v.dedup_by_key(|x| x.key());
+    v
+}
+
 /// Dispatch: count unreachable groups, then let the policy assign idle trucks.
 #[allow(clippy::too_many_arguments)]
 fn dispatch_trucks(
@@ -144,37 +152,27 @@ fn dispatch_trucks(
         return;
     }
     let loading: Vec<bool> = reserves.depots.iter().map(|d| d.loads_trucks(now)).collect();
-    // Trees from every depot trucks could ever load at; rebuilt only when roads change.
+    // A group is unreachable when no truck depot can reach it by road: one
+    // breadth-first search per kind of vehicle, from all depots at once, each
+    // time the roads change.
     if travel.version != Some(roads.version()) {
-        let mut vehicles: Vec<Vehicle> = spec.0.fleet.iter().map(|f| f.vehicle).collect();
-        vehicles.sort_by_key(|v| v.key());
-        vehicles.dedup_by_key(|v| v.key());
-        let mut times = TravelTimes::default();
-        for (d, depot) in reserves.depots.iter().enumerate() {
-            if matches!(depot.def.tier, TierDef::Community { .. }) {
-                continue;
-            }
-            for &v in &vehicles {
-                let tree = cache.tree(&city.0, &roads, depot.def.node, TreeDir::From, v);
-                times.from_depot.insert((d, v.key()), tree);
-            }
+        let roots: Vec<u32> = reserves
+            .depots
+            .iter()
+            .filter(|d| !matches!(d.def.tier, TierDef::Community { .. }))
+            .map(|d| d.def.node)
+            .collect();
+        let mut reachable = vec![false; city.0.node_count()];
+        for v in distinct_vehicles(spec.0.fleet.iter().map(|f| f.vehicle)) {
+            let found = reachable_from(&city.0, &roads, &roots, v);
+            reachable.iter_mut().zip(found).for_each(|(r, f)| *r |= f);
         }
-        travel.times = times;
+        travel.reachable = reachable;
         travel.version = Some(roads.version());
-    }
-
-    // A group is unreachable when no truck depot can reach it by road; this
-    // changes only with the roads or when new groups appear.
-    let reach_key = (roads.version(), index.0.len());
-    if travel.reach_key != Some(reach_key) {
-        for (g, mut r) in groups.iter_mut() {
-            let reachable = travel.times.from_depot.values().any(|t| t.time_to(g.node).is_some());
-            r.unreachable_now = !reachable;
-        }
-        travel.reach_key = Some(reach_key);
     }
     let step = clock.step.secs();
     for (g, mut r) in groups.iter_mut() {
+        r.unreachable_now = !travel.reachable[g.node as usize];
         if r.unreachable_now && (r.initial_done < g.present || r.basic_done < g.present) {
             r.unreachable_s += step;
         }
@@ -241,12 +239,28 @@ fn dispatch_trucks(
     if demands.is_empty() {
         return;
     }
+    // Trees the policy looks at: from the depots that can load and the depots
+    // where idle trucks stand, for the idle trucks' vehicles (cached per road version).
+    let mut roots: Vec<usize> = offers
+        .iter()
+        .map(|o| o.depot)
+        .chain(idle.iter().map(|t| t.at))
+        .collect();
+    roots.sort_unstable();
+    roots.dedup();
+    let mut times = TravelTimes::default();
+    for v in distinct_vehicles(idle.iter().map(|t| t.vehicle)) {
+        for &d in &roots {
+            let tree = cache.tree(&city.0, &roads, reserves.depots[d].def.node, TreeDir::From, v);
+            times.from_depot.insert((d, v.key()), tree);
+        }
+    }
     let view = DispatchView {
         now,
         demands: &demands,
         depots: &offers,
         trucks: &idle,
-        travel: &travel.times,
+        travel: &times,
         items: &spec.0.items,
         handling: &spec.0.handling,
     };

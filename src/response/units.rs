@@ -228,10 +228,11 @@ fn plan_bus(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open) -> Option<Trip
         .tree(ctx.city, ctx.roads, at, TreeDir::From, v)
         .time_to(open.home)?;
     let to = open.to?;
+    // Trees into the shelter (few) rather than out of every home (many).
     let t2 = ctx
         .cache
-        .tree(ctx.city, ctx.roads, open.home, TreeDir::From, v)
-        .time_to(to)?;
+        .tree(ctx.city, ctx.roads, to, TreeDir::To, v)
+        .time_to(open.home)?;
     let pickup_at = start.plus(secs(t1));
     let arrive_at = pickup_at.plus(SimDuration(BOARD_S)).plus(secs(t2));
     Some(Trip {
@@ -250,6 +251,10 @@ fn plan_bus(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open) -> Option<Trip
 /// Plan a boat trip: trailer by road to the best launch point, across the
 /// water to the people and back, then the survivors on by road.
 fn plan_boat(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open, launches: &[(u32, f64)]) -> Option<Trip> {
+    if launches.is_empty() {
+        // No water leads to them (yet): no road tree needed to know it.
+        return None;
+    }
     let start = ctx.now.plus(mobilisation(unit, at));
     let v = unit.def.vehicle;
     let water_m_s = unit.def.water_kmh / 3.6;
@@ -262,10 +267,7 @@ fn plan_boat(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open, launches: &[(
     let landed = pickup_at.plus(secs(water_s)).plus(SimDuration(LAUNCH_S));
     let arrive_at = match open.to {
         Some(to) => {
-            let on = ctx
-                .cache
-                .tree(ctx.city, ctx.roads, landing, TreeDir::From, v)
-                .time_to(to);
+            let on = ctx.cache.tree(ctx.city, ctx.roads, to, TreeDir::To, v).time_to(landing);
             // Cut off from the shelter by road: they walk the straight line.
             let on = on.unwrap_or_else(|| {
                 ctx.city.node_xy[landing as usize].dist(ctx.city.node_xy[to as usize]) / ctx.walk_m_s
