@@ -359,3 +359,31 @@ fn bad_teams_spot_fires_and_rain_zones_are_refused() {
         ],
     );
 }
+
+#[test]
+fn bad_evacuation_rescue_medical_and_people_movers_are_refused() {
+    let with = |extra: &str| GOOD.replace("    injects:", &format!("    {extra}\n    injects:"));
+    refused(
+        &with(
+            r#"evacuation: Some((refuse_share: 1.5)), rescue: (survival: [(0, 1.0), (5, 0.5), (2, 0.1)]), medical: Some((red_share: 0.7, yellow_share: 0.5)),"#,
+        ),
+        &[
+            "evacuation.refuse_share: expected a number from 0 to 1",
+            "the map has no shelters with a usable area",
+            "rescue.survival: point 2: hours must increase, found 2 after 5",
+            "medical.yellow_share: red_share + yellow_share must be at most 1",
+            "the map has no hospitals with beds",
+        ],
+    );
+    refused(
+        &with(
+            r#"teams: [(id: "a", kind: Ambulance, base: "Depot", water_kmh: 10), (id: "f", kind: FireRescue, base: "Depot", shift: "8h"), (id: "b", kind: Bus, base: "Depot", seats: 0, shift: "0m")],"#,
+        ),
+        &[
+            "teams[0].water_kmh: only Boat teams move on water",
+            "teams[1].shift: shifts and rest are modelled for Boat, Bus and Ambulance teams only so far",
+            "teams[2].seats: expected 1 to 200 people per trip, found 0",
+            "teams[2].shift: expected a shift longer than zero",
+        ],
+    );
+}

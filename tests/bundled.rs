@@ -105,7 +105,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("old-town-fire", "0cb1865190e0152d"),
     ("reserves-stretched", "4b3338fffe86b6b8"),
     ("storm-ammonia", "8c44d1e3a03ab33d"),
-    ("wei-breach-evacuation", "bf4c0075512cfbd4"),
+    ("wei-breach-evacuation", "dae7f0492291f5a1"),
     ("wei-flood-west", "ce183d34b2e475dd"),
     ("wei-levee-breach", "fe6e0f2caa307e86"),
 ];

@@ -170,3 +170,37 @@ fn the_two_doctrines_differ_and_each_is_reproducible() {
         serde_json::to_string(&p.report.people).unwrap()
     );
 }
+
+#[test]
+fn the_injured_are_triaged_and_no_hospital_takes_more_than_its_disaster_beds() {
+    let r = tabletop::run_file(&root().join(DRILL), None).unwrap();
+    let m = r
+        .report
+        .people
+        .medical
+        .as_ref()
+        .expect("the drill has a medical section");
+    assert!(m.red.injured > 0 && m.yellow.injured > 0 && m.green > 0);
+    for t in [&m.red, &m.yellow] {
+        assert_eq!(t.injured, t.admitted + t.in_ambulance_at_end + t.waiting_at_end);
+    }
+    for h in &m.hospitals {
+        assert!(
+            h.admitted <= h.beds,
+            "{}: {} patients in {} beds",
+            h.name,
+            h.admitted,
+            h.beds
+        );
+    }
+    // The journal's admissions add up, and red patients are served first.
+    let events = journal(&r);
+    let admitted: u64 = of(&events, "Admitted").map(|e| e["people"].as_u64().unwrap()).sum();
+    assert_eq!(admitted, m.red.admitted + m.yellow.admitted);
+    assert!(
+        m.red.hours_p50 < m.yellow.hours_p50,
+        "{:?} vs {:?}",
+        m.red.hours_p50,
+        m.yellow.hours_p50
+    );
+}

@@ -735,8 +735,8 @@ fn dispatch_teams(
                 .filter(|r| !hazmat_taken.contains(*r))
                 .map(|&r| (Task::Release(r), world.releases[r].def.node))
                 .collect(),
-            // Boats and buses are the response's (`response::units`).
-            TeamKind::Boat | TeamKind::Bus => Vec::new(),
+            // Boats, buses and ambulances are the response's (`response::units`).
+            TeamKind::Boat | TeamKind::Bus | TeamKind::Ambulance => Vec::new(),
         };
         // The task it reaches first (ties: the earlier hazard).
         let best = candidates

@@ -11,6 +11,7 @@
 //! still finds alive).
 
 pub mod evacuation;
+pub mod medical;
 pub mod survival;
 
 use std::fmt;
@@ -87,6 +88,8 @@ pub struct AffectedGroup {
     pub died: u32,
     /// Taken off alive by boats.
     pub rescued: u32,
+    /// Of those, injured and waiting for (or taken by) an ambulance instead of going on with the group.
+    pub hospitalised: u32,
     /// Seats on buses on their way for `waiting` people.
     pub bus_en_route: u32,
     /// Seats on boats on their way for `stranded` people.
@@ -114,14 +117,15 @@ impl AffectedGroup {
             present: people,
             died: 0,
             rescued: 0,
+            hospitalised: 0,
             bus_en_route: 0,
             boat_en_route: 0,
         }
     }
 
-    /// People alive.
-    pub fn alive(&self) -> u32 {
-        self.people - self.died
+    /// People relief is for: alive and not gone to hospital.
+    pub fn for_relief(&self) -> u32 {
+        self.people - self.died - self.hospitalised
     }
 
     /// People on their way.
@@ -131,7 +135,7 @@ impl AffectedGroup {
 
     /// Sum over every place a person can be (equals `people`).
     pub fn accounted(&self) -> u32 {
-        self.waiting + self.stranded + self.in_transit() + self.present + self.died
+        self.waiting + self.stranded + self.in_transit() + self.present + self.died + self.hospitalised
     }
 
     /// Evacuees a bus could come for now.
@@ -222,6 +226,7 @@ impl Plugin for PeoplePlugin {
         let spec = app.world().resource::<Spec>().0.clone();
         app.init_resource::<GroupIndex>()
             .insert_resource(evacuation::Shelters::new(spec.evacuation.as_ref()))
+            .insert_resource(medical::Patients::new(spec.medical.as_ref()))
             .add_systems(
                 SimTick,
                 (activate_impacts, evacuation::move_people)
@@ -242,6 +247,7 @@ pub fn activate_impacts(
     roads: Res<RoadState>,
     mut cache: ResMut<RouteCache>,
     mut shelters: ResMut<evacuation::Shelters>,
+    mut patients: ResMut<medical::Patients>,
     mut pending: ResMut<PendingImpacts>,
     mut index: ResMut<GroupIndex>,
     mut rng: ResMut<RngStreams>,
@@ -258,6 +264,22 @@ pub fn activate_impacts(
     for imp in due {
         for (node, people) in imp.groups {
             let zone = city.0.node_zone[node as usize];
+            // The injured who need a hospital wait for an ambulance, apart from their group.
+            let injured_share = spec.0.medical.as_ref().map_or(0.0, |m| match imp.label.as_str() {
+                "flood" => m.injured.flood,
+                "chemical" => m.injured.chemical,
+                "fire" => m.injured.fire,
+                _ => 0.0,
+            });
+            let people = match spec.0.medical.as_ref() {
+                Some(m) if injured_share > 0.0 => {
+                    people - patients.injure(m, rng.stream("medical"), node, people, injured_share, imp.at)
+                }
+                _ => people,
+            };
+            if people == 0 {
+                continue;
+            }
             let groups = match spec.0.evacuation.as_ref() {
                 Some(evac) if imp.evacuate => {
                     let mut ctx = evacuation::OrderCtx {

@@ -693,7 +693,7 @@ fn people_html(p: &super::people::PeopleOut) -> String {
     if p.is_empty() {
         return String::new();
     }
-    let mut s = String::from("<h2>People: evacuation and rescue</h2>");
+    let mut s = String::from("<h2>People: evacuation, rescue and the injured</h2>");
     if let Some(e) = &p.evacuation {
         let _ = write!(
             s,
@@ -737,8 +737,42 @@ fn people_html(p: &super::people::PeopleOut) -> String {
             h(r.wait_h_max)
         );
     }
+    if let Some(m) = &p.medical {
+        let h = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.1} h"));
+        s.push_str("<table><tr><th>injured (START)</th><th>injured</th><th>admitted</th><th>in an ambulance at the end</th><th>waiting at the end</th><th>admitted within 1 h</th><th>hours to hospital: median / worst</th></tr>");
+        for (label, t) in [("immediate (red)", &m.red), ("delayed (yellow)", &m.yellow)] {
+            let _ = write!(
+                s,
+                "<tr><td>{label}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1} %</td><td>{} / {}</td></tr>",
+                t.injured,
+                t.admitted,
+                t.in_ambulance_at_end,
+                t.waiting_at_end,
+                t.within_1h * 100.0,
+                h(t.hours_p50),
+                h(t.hours_max)
+            );
+        }
+        let _ = write!(
+            s,
+            "<tr><td>minor (green), treated on the spot</td><td>{}</td><td></td><td></td><td></td><td></td><td></td></tr></table>",
+            m.green
+        );
+        s.push_str("<table><tr><th>hospital</th><th>名称</th><th>disaster beds</th><th>admitted</th></tr>");
+        for x in &m.hospitals {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&x.name),
+                esc(&x.name_zh),
+                x.beds,
+                x.admitted
+            );
+        }
+        s.push_str("</table>");
+    }
     if !p.teams.is_empty() {
-        s.push_str("<table><tr><th>boat / bus</th><th>kind</th><th>trips</th><th>people carried</th><th>hours busy</th><th>rests</th><th>at the end</th></tr>");
+        s.push_str("<table><tr><th>boat / bus / ambulance</th><th>kind</th><th>trips</th><th>people carried</th><th>hours busy</th><th>rests</th><th>at the end</th></tr>");
         for u in &p.teams {
             let _ = write!(
                 s,

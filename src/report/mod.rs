@@ -238,7 +238,7 @@ pub struct RunResult {
 /// the earliest hand-outs are kept up to the number still alive.
 fn samples(g: &AffectedGroup, log: &[(crate::scenario::time::SimTime, u32)]) -> impl Iterator<Item = (f64, u32)> {
     let at = g.affected_at;
-    let mut left = g.alive();
+    let mut left = g.for_relief();
     log.iter().filter_map(move |(t, n)| {
         let n = (*n).min(left);
         left -= n;
@@ -282,7 +282,7 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
     for (g, r) in &rows {
         let z = zones.entry(g.zone).or_default();
         for acc in [&mut all, z] {
-            acc.people += u64::from(g.alive());
+            acc.people += u64::from(g.for_relief());
             acc.initial.extend(samples(g, &r.initial));
             acc.basic.extend(samples(g, &r.basic));
         }
@@ -295,7 +295,7 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
             unreachable.max_hours = unreachable.max_hours.max(h);
         }
         let done = |log: &[(crate::scenario::time::SimTime, u32)], n: u32| {
-            (n >= g.alive())
+            (n >= g.for_relief())
                 .then(|| {
                     log.iter()
                         .map(|(t, _)| t.hours() - g.affected_at.hours())

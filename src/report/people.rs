@@ -5,9 +5,10 @@ use bevy::prelude::*;
 use serde::Serialize;
 
 use crate::people::evacuation::Shelters;
+use crate::people::medical::{Patients, Triage};
 use crate::people::{AffectedGroup, Going};
 use crate::response::units::{UnitState, Units};
-use crate::scenario::{RunSpec, TeamKind};
+use crate::scenario::{MedicalDef, RunSpec, TeamKind};
 use crate::score::round3;
 use crate::sim::journal::{Journal, SimEvent};
 
@@ -20,15 +21,64 @@ pub struct PeopleOut {
     /// People cut off by water.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rescue: Option<RescueOut>,
-    /// Boats and buses.
+    /// Injured people and hospitals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medical: Option<MedicalOut>,
+    /// Boats, buses and ambulances.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<UnitOut>,
+}
+
+/// Injured people, by START category, and the hospitals that took them.
+#[derive(Debug, Clone, Serialize)]
+pub struct MedicalOut {
+    /// Immediate (red) patients.
+    pub red: TriageOut,
+    /// Delayed (yellow) patients.
+    pub yellow: TriageOut,
+    /// Minor (green) injuries treated on the spot.
+    pub green: u64,
+    /// Hospitals that took patients.
+    pub hospitals: Vec<HospitalOut>,
+}
+
+/// Patients of one category.
+#[derive(Debug, Clone, Serialize)]
+pub struct TriageOut {
+    /// Injured.
+    pub injured: u64,
+    /// Admitted to a hospital.
+    pub admitted: u64,
+    /// Still waiting for an ambulance at the end.
+    pub waiting_at_end: u64,
+    /// In an ambulance at the end.
+    pub in_ambulance_at_end: u64,
+    /// Share of the injured admitted within the hour after injury (the "golden
+    /// hour" of trauma care, Cowley 1975).
+    pub within_1h: f64,
+    /// Hours from injury to admission over admitted patients: median.
+    pub hours_p50: Option<f64>,
+    /// Worst.
+    pub hours_max: Option<f64>,
+}
+
+/// One hospital's disaster beds.
+#[derive(Debug, Clone, Serialize)]
+pub struct HospitalOut {
+    /// Name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// Beds for disaster patients.
+    pub beds: u32,
+    /// Patients admitted.
+    pub admitted: u32,
 }
 
 impl PeopleOut {
     /// Nothing to say (runs without evacuation, stranding or boats and buses).
     pub fn is_empty(&self) -> bool {
-        self.evacuation.is_none() && self.rescue.is_none() && self.teams.is_empty()
+        self.evacuation.is_none() && self.rescue.is_none() && self.medical.is_none() && self.teams.is_empty()
     }
 }
 
@@ -208,7 +258,11 @@ pub fn collect(spec: &RunSpec, world: &mut World) -> PeopleOut {
         .iter()
         .map(|u| UnitOut {
             id: u.def.id.clone(),
-            kind: if u.def.kind == TeamKind::Boat { "boat" } else { "bus" },
+            kind: match u.def.kind {
+                TeamKind::Boat => "boat",
+                TeamKind::Bus => "bus",
+                _ => "ambulance",
+            },
             trips: u.trips,
             people: u.carried,
             busy_h: round3(u.busy_s as f64 / 3600.0),
@@ -221,10 +275,74 @@ pub fn collect(spec: &RunSpec, world: &mut World) -> PeopleOut {
             },
         })
         .collect();
+    let medical = spec
+        .medical
+        .as_ref()
+        .map(|m| medical(m, world.resource::<Patients>(), spec));
     PeopleOut {
         evacuation,
         rescue,
+        medical,
         teams,
+    }
+}
+
+fn medical(m: &MedicalDef, p: &Patients, spec: &RunSpec) -> MedicalOut {
+    let triage = |which: Triage| -> TriageOut {
+        let list: Vec<_> = p.list.iter().filter(|x| x.triage == which).collect();
+        let carried = || list.iter().flat_map(|x| x.admitted.iter().map(move |a| (x, a)));
+        let mut hours: Vec<(f64, u32)> = carried()
+            .filter(|(_, (t, _, _))| *t <= spec.end)
+            .map(|(x, (t, n, _))| ((t.secs() - x.injured_at.secs()) as f64 / 3600.0, *n))
+            .collect();
+        hours.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let admitted: u64 = hours.iter().map(|h| u64::from(h.1)).sum();
+        let in_ambulance: u64 = carried()
+            .filter(|(_, (t, _, _))| *t > spec.end)
+            .map(|(_, (_, n, _))| u64::from(*n))
+            .sum();
+        let waiting: u64 = list.iter().map(|x| u64::from(x.waiting)).sum();
+        let injured = admitted + in_ambulance + waiting;
+        let within: u64 = hours.iter().filter(|h| h.0 <= 1.0).map(|h| u64::from(h.1)).sum();
+        let mut acc = 0;
+        let median = hours.iter().find(|h| {
+            acc += u64::from(h.1);
+            acc * 2 >= admitted
+        });
+        TriageOut {
+            injured,
+            admitted,
+            waiting_at_end: waiting,
+            in_ambulance_at_end: in_ambulance,
+            within_1h: if injured == 0 {
+                1.0
+            } else {
+                (within as f64 / injured as f64 * 1e4).round() / 1e4
+            },
+            hours_p50: median.map(|h| round3(h.0)),
+            hours_max: hours.last().map(|h| round3(h.0)),
+        }
+    };
+    let mut admitted = vec![0u32; m.hospitals.len()];
+    for (_, n, h) in p.list.iter().flat_map(|x| x.admitted.iter()) {
+        admitted[*h] += n;
+    }
+    MedicalOut {
+        red: triage(Triage::Red),
+        yellow: triage(Triage::Yellow),
+        green: p.green,
+        hospitals: m
+            .hospitals
+            .iter()
+            .zip(&admitted)
+            .filter(|(_, n)| **n > 0)
+            .map(|(h, n)| HospitalOut {
+                name: spec.city.places[h.place].name.clone(),
+                name_zh: spec.city.places[h.place].name_zh.clone(),
+                beds: h.beds,
+                admitted: *n,
+            })
+            .collect(),
     }
 }
 

@@ -36,6 +36,7 @@ use super::water::{CellNodes, WaterSearch, launch_points};
 use crate::city::CityMap;
 use crate::city::routing::{RoadState, RouteCache, TreeDir};
 use crate::hazard::sim::{HazardWorld, NodeWater};
+use crate::people::medical::{Patients, Triage};
 use crate::people::{AffectedGroup, GroupId, GroupIndex};
 use crate::scenario::time::{SimDuration, SimTime};
 use crate::scenario::{DEFAULT_WALK_KMH, RunSpec, TeamDef, TeamDispatchKind, TeamKind};
@@ -48,6 +49,10 @@ pub const BOARD_S: i64 = 300;
 /// Launching a boat from its trailer, or landing people at the launch point, s
 /// (planning assumption: 10 min).
 pub const LAUNCH_S: i64 = 600;
+/// An ambulance crew on scene (assess, load), and again handing over at the
+/// hospital, s (planning assumption: 10 min; urban EMS on-scene times are
+/// typically 10–20 min).
+pub const ON_SCENE_S: i64 = 600;
 
 /// What a team is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,21 +61,26 @@ pub enum UnitTask {
     Rescue(GroupId),
     /// Bus waiting evacuees of a group to their shelter.
     Evacuate(GroupId),
+    /// Take patients (by index into the patients' ledger) to a hospital.
+    Transport(u32, Triage),
 }
 
 impl UnitTask {
-    /// The group.
-    pub fn group(self) -> GroupId {
+    /// The group, for tasks about a group.
+    pub fn group(self) -> Option<GroupId> {
         match self {
-            UnitTask::Rescue(g) | UnitTask::Evacuate(g) => g,
+            UnitTask::Rescue(g) | UnitTask::Evacuate(g) => Some(g),
+            UnitTask::Transport(..) => None,
         }
     }
 
-    /// Priority class: lower is served first.
+    /// Priority class: lower is served first (life safety: people cut off
+    /// and red patients; then evacuees; then yellow patients).
     fn class(self) -> u8 {
         match self {
-            UnitTask::Rescue(_) => 0,
+            UnitTask::Rescue(_) | UnitTask::Transport(_, Triage::Red) => 0,
             UnitTask::Evacuate(_) => 1,
+            UnitTask::Transport(_, Triage::Yellow) => 2,
         }
     }
 
@@ -78,8 +88,19 @@ impl UnitTask {
     pub fn suits(self, kind: TeamKind) -> bool {
         matches!(
             (self, kind),
-            (UnitTask::Rescue(_), TeamKind::Boat) | (UnitTask::Evacuate(_), TeamKind::Bus)
+            (UnitTask::Rescue(_), TeamKind::Boat)
+                | (UnitTask::Evacuate(_), TeamKind::Bus)
+                | (UnitTask::Transport(..), TeamKind::Ambulance)
         )
+    }
+
+    /// How the journal names it.
+    fn label(self) -> String {
+        match self {
+            UnitTask::Rescue(g) => format!("rescue {g}"),
+            UnitTask::Evacuate(g) => format!("evacuate {g}"),
+            UnitTask::Transport(p, t) => format!("{t:?} patients #{p}").to_lowercase(),
+        }
     }
 }
 
@@ -96,10 +117,14 @@ pub struct Trip {
     pub pickup_at: SimTime,
     /// Whether the pickup has happened.
     pub picked: bool,
+    /// Whether the people have reached their destination.
+    pub arrived: bool,
     /// The people reach their destination (shelter, or the landing).
     pub arrive_at: SimTime,
     /// Boats: the launch point where people land.
     pub landing: u32,
+    /// Ambulances: the hospital (index into the run's medical hospitals).
+    pub hospital: Option<usize>,
     /// The team is free again.
     pub free_at: SimTime,
     /// Where.
@@ -179,7 +204,7 @@ impl Units {
             units: spec
                 .teams
                 .iter()
-                .filter(|t| matches!(t.kind, TeamKind::Boat | TeamKind::Bus))
+                .filter(|t| matches!(t.kind, TeamKind::Boat | TeamKind::Bus | TeamKind::Ambulance))
                 .map(|def| Unit {
                     state: UnitState::Idle { node: def.base },
                     def: def.clone(),
@@ -241,8 +266,10 @@ fn plan_bus(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open) -> Option<Trip
         people: 0,
         pickup_at,
         picked: false,
+        arrived: false,
         arrive_at,
         landing: to,
+        hospital: None,
         free_at: arrive_at.plus(SimDuration(BOARD_S)),
         free_node: to,
     })
@@ -282,10 +309,48 @@ fn plan_boat(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open, launches: &[(
         people: 0,
         pickup_at,
         picked: false,
+        arrived: false,
         arrive_at,
         landing,
+        hospital: None,
         free_at: landed,
         free_node: landing,
+    })
+}
+
+/// Plan an ambulance trip: to the patients, then to the hospital with a free
+/// bed that is nearest to them.
+fn plan_ambulance(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open, hospitals: &[(usize, u32)]) -> Option<Trip> {
+    let start = ctx.now.plus(mobilisation(unit, at));
+    let v = unit.def.vehicle;
+    let t1 = ctx
+        .cache
+        .tree(ctx.city, ctx.roads, at, TreeDir::From, v)
+        .time_to(open.home)?;
+    let (t2, h, node) = hospitals
+        .iter()
+        .filter_map(|&(h, node)| {
+            let t = ctx
+                .cache
+                .tree(ctx.city, ctx.roads, node, TreeDir::To, v)
+                .time_to(open.home)?;
+            Some((t, h, node))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))?;
+    let pickup_at = start.plus(secs(t1));
+    let arrive_at = pickup_at.plus(SimDuration(ON_SCENE_S)).plus(secs(t2));
+    Some(Trip {
+        task: open.task,
+        called_at: ctx.now,
+        people: 0,
+        pickup_at,
+        picked: false,
+        arrived: false,
+        arrive_at,
+        landing: node,
+        hospital: Some(h),
+        free_at: arrive_at.plus(SimDuration(ON_SCENE_S)),
+        free_node: node,
     })
 }
 
@@ -341,6 +406,7 @@ pub fn dispatch_units(
     mut units: ResMut<Units>,
     index: Res<GroupIndex>,
     mut groups: Query<&mut AffectedGroup>,
+    mut patients: ResMut<Patients>,
     mut events: MessageWriter<SimEvent>,
 ) {
     let now = clock.now;
@@ -379,6 +445,26 @@ pub fn dispatch_units(
             });
         }
     }
+    for p in &patients.list {
+        if p.waiting > p.en_route && p.injured_at <= now {
+            open.push(Open {
+                task: UnitTask::Transport(p.id, p.triage),
+                people: p.waiting - p.en_route,
+                since: p.injured_at,
+                home: p.node,
+                to: None,
+            });
+        }
+    }
+    // Hospitals with a free bed: (index, node).
+    let hospitals: Vec<(usize, u32)> = spec.0.medical.as_ref().map_or_else(Vec::new, |m| {
+        m.hospitals
+            .iter()
+            .enumerate()
+            .filter(|(h, _)| patients.free(*h) > 0)
+            .map(|(h, d)| (h, d.node))
+            .collect()
+    });
     let idle: Vec<(usize, u32)> = free
         .into_iter()
         .filter(|(k, _)| open.iter().any(|o| o.task.suits(units.units[*k].def.kind)))
@@ -419,7 +505,7 @@ pub fn dispatch_units(
     for (t, o) in open.iter().enumerate() {
         let launches: &[(u32, f64)] = match o.task {
             UnitTask::Rescue(g) => &units.launches[&g].1,
-            UnitTask::Evacuate(_) => &[],
+            UnitTask::Evacuate(_) | UnitTask::Transport(..) => &[],
         };
         for &(k, at) in &idle {
             let unit = &units.units[k];
@@ -429,6 +515,7 @@ pub fn dispatch_units(
             let trip = match o.task {
                 UnitTask::Rescue(_) => plan_boat(&mut ctx, unit, at, o, launches),
                 UnitTask::Evacuate(_) => plan_bus(&mut ctx, unit, at, o),
+                UnitTask::Transport(..) => plan_ambulance(&mut ctx, unit, at, o, &hospitals),
             };
             if let Some(trip) = trip {
                 plans.insert((k, t), trip);
@@ -486,25 +573,36 @@ pub fn dispatch_units(
         if people == 0 {
             continue;
         }
+        match o.task {
+            UnitTask::Rescue(g) | UnitTask::Evacuate(g) => {
+                let Ok(mut g) = groups.get_mut(index.0[g.0 as usize]) else {
+                    continue;
+                };
+                if matches!(o.task, UnitTask::Rescue(_)) {
+                    g.boat_en_route += people;
+                } else {
+                    g.bus_en_route += people;
+                }
+            }
+            UnitTask::Transport(p, _) => {
+                // Beds are promised here; an earlier award this step may have taken the last.
+                let h = trip.hospital.expect("invariant: ambulance trips have a hospital");
+                if patients.free(h) < people {
+                    continue;
+                }
+                patients.promised[h] += people;
+                patients.list[p as usize].en_route += people;
+            }
+        }
         promised[t] += people;
         trip.people = people;
-        let Ok(mut g) = groups.get_mut(index.0[o.task.group().0 as usize]) else {
-            continue;
-        };
-        match o.task {
-            UnitTask::Rescue(_) => g.boat_en_route += people,
-            UnitTask::Evacuate(_) => g.bus_en_route += people,
-        }
         let unit = &mut units.units[k];
         unit.shift_start.get_or_insert(now);
         unit.trips += 1;
         events.write(SimEvent::TeamCalled {
             t: now,
             team: unit.def.id.clone(),
-            hazard: match o.task {
-                UnitTask::Rescue(g) => format!("rescue {g}"),
-                UnitTask::Evacuate(g) => format!("evacuate {g}"),
-            },
+            hazard: o.task.label(),
             eta: trip.pickup_at,
         });
         unit.state = UnitState::Trip(trip);
@@ -525,6 +623,7 @@ pub fn advance_units(
     mut units: ResMut<Units>,
     index: Res<GroupIndex>,
     mut groups: Query<&mut AffectedGroup>,
+    mut patients: ResMut<Patients>,
     mut rng: ResMut<RngStreams>,
     mut events: MessageWriter<SimEvent>,
 ) {
@@ -536,23 +635,49 @@ pub fn advance_units(
             UnitState::Trip(mut trip) => {
                 if !trip.picked && trip.pickup_at <= now {
                     trip.picked = true;
-                    if let Ok(mut g) = groups.get_mut(index.0[trip.task.group().0 as usize]) {
-                        let n = pick_up(&mut g, &trip, &spec.0, rng.stream("rescue"));
-                        unit.carried += n.0;
-                        events.write(match trip.task {
-                            UnitTask::Rescue(g) => SimEvent::Rescued {
-                                t: trip.pickup_at,
-                                team: unit.def.id.clone(),
-                                group: g.0,
-                                alive: n.0,
-                                dead: n.1,
-                            },
-                            UnitTask::Evacuate(g) => SimEvent::PickedUp {
-                                t: trip.pickup_at,
-                                team: unit.def.id.clone(),
-                                group: g.0,
-                                people: n.0,
-                            },
+                    match trip.task {
+                        UnitTask::Transport(p, _) => {
+                            let patient = &mut patients.list[p as usize];
+                            patient.en_route -= trip.people;
+                            let n = trip.people.min(patient.waiting);
+                            patient.waiting -= n;
+                            let h = trip.hospital.expect("invariant: ambulance trips have a hospital");
+                            patient.admitted.push((trip.arrive_at, n, h));
+                            unit.carried += n;
+                        }
+                        UnitTask::Rescue(g) | UnitTask::Evacuate(g) => {
+                            if let Ok(mut grp) = groups.get_mut(index.0[g.0 as usize]) {
+                                let n = pick_up(&mut grp, &trip, &spec.0, &mut rng, &mut patients);
+                                unit.carried += n.0;
+                                events.write(match trip.task {
+                                    UnitTask::Rescue(_) => SimEvent::Rescued {
+                                        t: trip.pickup_at,
+                                        team: unit.def.id.clone(),
+                                        group: g.0,
+                                        alive: n.0,
+                                        dead: n.1,
+                                    },
+                                    _ => SimEvent::PickedUp {
+                                        t: trip.pickup_at,
+                                        team: unit.def.id.clone(),
+                                        group: g.0,
+                                        people: n.0,
+                                    },
+                                });
+                            }
+                        }
+                    }
+                }
+                if trip.picked && !trip.arrived && trip.arrive_at <= now {
+                    trip.arrived = true;
+                    if let (UnitTask::Transport(_, triage), Some(h)) = (trip.task, trip.hospital) {
+                        let place = spec.0.medical.as_ref().map(|m| m.hospitals[h].place);
+                        events.write(SimEvent::Admitted {
+                            t: trip.arrive_at,
+                            team: unit.def.id.clone(),
+                            hospital: place.map_or_else(String::new, |p| city.places[p].name_zh.clone()),
+                            people: trip.people,
+                            triage: format!("{triage:?}").to_lowercase(),
                         });
                     }
                 }
@@ -603,8 +728,16 @@ fn start_rest(unit: &mut Unit, t: SimTime, events: &mut MessageWriter<SimEvent>)
 
 /// The people a trip takes at its pickup: (alive, dead). Buses take evacuees
 /// who are still waiting; boats take stranded people, of whom the survival
-/// curve at the hours since they were cut off says how many are alive.
-fn pick_up(g: &mut AffectedGroup, trip: &Trip, spec: &RunSpec, rng: &mut rand_chacha::ChaCha8Rng) -> (u32, u32) {
+/// curve at the hours since they were cut off says how many are alive, and
+/// the medical injury share of the survivors waits for an ambulance where the
+/// boat lands. (Ambulance pickups are in `advance_units`.)
+fn pick_up(
+    g: &mut AffectedGroup,
+    trip: &Trip,
+    spec: &RunSpec,
+    rng: &mut RngStreams,
+    patients: &mut Patients,
+) -> (u32, u32) {
     match trip.task {
         UnitTask::Evacuate(_) => {
             g.bus_en_route -= trip.people;
@@ -624,7 +757,7 @@ fn pick_up(g: &mut AffectedGroup, trip: &Trip, spec: &RunSpec, rng: &mut rand_ch
             } else if share <= 0.0 {
                 0
             } else {
-                Binomial::new(u64::from(n), share).map_or(0, |b| b.sample(rng) as u32)
+                Binomial::new(u64::from(n), share).map_or(0, |b| b.sample(rng.stream("rescue")) as u32)
             };
             g.died += n - alive;
             g.rescued += alive;
@@ -632,8 +765,22 @@ fn pick_up(g: &mut AffectedGroup, trip: &Trip, spec: &RunSpec, rng: &mut rand_ch
                 // No shelter place: they stay where the boat lands them.
                 g.node = trip.landing;
             }
-            g.moving.push((trip.arrive_at, alive));
+            // The injured among them wait for an ambulance at the landing.
+            let injured = match &spec.medical {
+                Some(m) if m.injured.rescued > 0.0 => patients.injure(
+                    m,
+                    rng.stream("medical"),
+                    trip.landing,
+                    alive,
+                    m.injured.rescued,
+                    trip.free_at,
+                ),
+                _ => 0,
+            };
+            g.hospitalised += injured;
+            g.moving.push((trip.arrive_at, alive - injured));
             (alive, n - alive)
         }
+        UnitTask::Transport(..) => (0, 0),
     }
 }

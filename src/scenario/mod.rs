@@ -456,8 +456,34 @@ pub struct RunSpec {
     pub evacuation: Option<EvacuationDef>,
     /// Stranding by water and rescue by boat.
     pub rescue: RescueDef,
-    /// How boats and buses are assigned.
+    /// How boats, buses and ambulances are assigned.
     pub team_dispatch: TeamDispatchKind,
+    /// Injuries, triage and hospital beds.
+    pub medical: Option<MedicalDef>,
+}
+
+/// Medical resolved.
+#[derive(Debug, Clone)]
+pub struct MedicalDef {
+    /// Shares injured by cause.
+    pub injured: InjuredShares,
+    /// START red share of the injured.
+    pub red_share: f64,
+    /// START yellow share of the injured.
+    pub yellow_share: f64,
+    /// The map's hospitals with beds for disaster patients.
+    pub hospitals: Vec<HospitalDef>,
+}
+
+/// A hospital and the beds it can give disaster patients.
+#[derive(Debug, Clone)]
+pub struct HospitalDef {
+    /// Place index.
+    pub place: usize,
+    /// Road node.
+    pub node: u32,
+    /// Beds for disaster patients (surge share of its beds).
+    pub beds: u32,
 }
 
 /// Read, parse and check a scenario (and an optional layout file that replaces
@@ -1052,6 +1078,7 @@ pub fn check(
         .evacuation
         .as_ref()
         .map(|e| check_evacuation(&mut c, &city, e, &s.targets, &rescue));
+    let medical = s.medical.as_ref().map(|m| check_medical(&mut c, &city, m));
     let e = &s.economy;
     if let Some(gdp) = e.gdp_yuan {
         c.positive("economy.gdp_yuan", gdp, 1e15, "yuan");
@@ -1148,6 +1175,7 @@ pub fn check(
         evacuation,
         rescue,
         team_dispatch: s.team_dispatch,
+        medical,
     })
 }
 
@@ -1172,6 +1200,55 @@ fn check_rescue(c: &mut Checker, r: &RescueSpec) -> RescueDef {
         stranded_depth_m: r.stranded_depth_m,
         boat_depth_m: r.boat_depth_m,
         survival,
+    }
+}
+
+fn check_medical(c: &mut Checker, city: &CityMap, m: &MedicalSpec) -> MedicalDef {
+    let i = &m.injured;
+    for (field, v) in [
+        ("medical.injured.flood", i.flood),
+        ("medical.injured.chemical", i.chemical),
+        ("medical.injured.fire", i.fire),
+        ("medical.injured.rescued", i.rescued),
+        ("medical.red_share", m.red_share),
+        ("medical.yellow_share", m.yellow_share),
+        ("medical.surge_share", m.surge_share),
+    ] {
+        c.non_negative(field, v, 1.0, "(a share)");
+    }
+    if m.red_share + m.yellow_share > 1.0 {
+        c.bad(
+            "medical.yellow_share",
+            format!(
+                "red_share + yellow_share must be at most 1 (the rest are green), found {} + {}",
+                m.red_share, m.yellow_share
+            ),
+        );
+    }
+    let hospitals: Vec<HospitalDef> = city
+        .places
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind == crate::city::PlaceKind::Hospital)
+        .filter_map(|(k, p)| {
+            Some(HospitalDef {
+                place: k,
+                node: p.node,
+                beds: (f64::from(p.beds?) * m.surge_share).floor() as u32,
+            })
+        })
+        .collect();
+    if hospitals.is_empty() {
+        c.bad(
+            "medical",
+            "the map has no hospitals with beds, so nobody injured could be admitted",
+        );
+    }
+    MedicalDef {
+        injured: m.injured.clone(),
+        red_share: m.red_share,
+        yellow_share: m.yellow_share,
+        hospitals,
     }
 }
 
@@ -1255,6 +1332,8 @@ fn default_mobilise(kind: TeamKind) -> SimDuration {
         TeamKind::FireRescue => SimDuration(120),
         TeamKind::Hazmat => SimDuration(600),
         TeamKind::Boat | TeamKind::Bus => SimDuration(1_800),
+        // An ambulance on standby leaves within minutes (planning assumption).
+        TeamKind::Ambulance => SimDuration(180),
     }
 }
 
@@ -1264,6 +1343,8 @@ fn default_seats(kind: TeamKind) -> u32 {
     match kind {
         TeamKind::Boat => 8,
         TeamKind::Bus => 45,
+        // One stretcher patient (planning assumption).
+        TeamKind::Ambulance => 1,
         TeamKind::FireRescue | TeamKind::Hazmat => 0,
     }
 }
@@ -1325,10 +1406,10 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
             }
             None => SimDuration(DEFAULT_HAZMAT_WORK_S),
         };
-        let carries = matches!(t.kind, TeamKind::Boat | TeamKind::Bus);
+        let carries = matches!(t.kind, TeamKind::Boat | TeamKind::Bus | TeamKind::Ambulance);
         let seats = t.seats.unwrap_or(default_seats(t.kind));
         if t.seats.is_some() && !carries {
-            c.bad(&format!("{f}.seats"), "only Boat and Bus teams carry people");
+            c.bad(&format!("{f}.seats"), "only Boat, Bus and Ambulance teams carry people");
         } else if carries && !(1..=200).contains(&seats) {
             c.bad(
                 &format!("{f}.seats"),
@@ -1359,7 +1440,7 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
                 if given {
                     c.bad(
                         &format!("{f}.{field}"),
-                        "shifts and rest are modelled for Boat and Bus teams only so far; fire and hazmat teams work until their task is done",
+                        "shifts and rest are modelled for Boat, Bus and Ambulance teams only so far; fire and hazmat teams work until their task is done",
                     );
                 }
             }

@@ -79,9 +79,53 @@ pub struct Scenario {
     /// People stranded by water and their rescue by boat.
     #[serde(default)]
     pub rescue: RescueSpec,
-    /// How boats and buses are assigned to their tasks (default `Priority`).
+    /// How boats, buses and ambulances are assigned to their tasks (default `Priority`).
     #[serde(default)]
     pub team_dispatch: TeamDispatchKind,
+    /// Injured people, triage and hospital beds (nobody is injured when absent).
+    #[serde(default)]
+    pub medical: Option<MedicalSpec>,
+}
+
+/// Injured people: how many, how urgent, and how many hospital beds they may
+/// take (see `docs/scenario-format.md`, "Medical").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MedicalSpec {
+    /// Share of people injured, by what happened to them.
+    pub injured: InjuredShares,
+    /// Share of the injured triaged immediate (START red): they go to hospital first.
+    pub red_share: f64,
+    /// Share of the injured triaged delayed (START yellow): they go to hospital next.
+    /// The rest are minor (green) and are treated where they are.
+    pub yellow_share: f64,
+    /// Share of each hospital's beds that can be cleared for disaster patients.
+    pub surge_share: f64,
+}
+
+impl Default for MedicalSpec {
+    fn default() -> Self {
+        MedicalSpec {
+            injured: InjuredShares::default(),
+            red_share: 0.2,
+            yellow_share: 0.3,
+            surge_share: 0.2,
+        }
+    }
+}
+
+/// Share of people injured, by cause (planning assumptions; all 0 unless given).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InjuredShares {
+    /// People reached by flood water at home.
+    pub flood: f64,
+    /// People inside an AEGL-2 footprint.
+    pub chemical: f64,
+    /// People whose block burnt.
+    pub fire: f64,
+    /// People taken off alive by boat.
+    pub rescued: f64,
 }
 
 /// Who is ordered out, and how they go (see `docs/scenario-format.md`, "Evacuation").
@@ -193,7 +237,8 @@ pub struct TeamSpec {
     /// Hazmat teams: time at the source to stop a release (default `"30m"`).
     #[serde(default)]
     pub work: Option<String>,
-    /// Boats and buses: people carried per trip (default: boat 8, bus 45).
+    /// Boats, buses and ambulances: people carried per trip (default: boat 8,
+    /// bus 45, ambulance 1).
     #[serde(default)]
     pub seats: Option<u32>,
     /// Boats: speed on flood water, km/h (default 10).
@@ -224,6 +269,8 @@ pub enum TeamKind {
     Boat,
     /// Evacuation bus: carries evacuees from home to their shelter.
     Bus,
+    /// Ambulance: carries injured people to a hospital with a free bed.
+    Ambulance,
 }
 
 /// Values at risk (all optional: without `gdp_yuan` no share of GDP is given).

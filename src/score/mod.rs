@@ -54,7 +54,7 @@ fn row(at: SimTime, groups: &Query<(&AffectedGroup, &Relief)>, trucks: &Query<&T
     for (g, rel) in groups.iter() {
         // The living: people who died waiting for a boat leave the count,
         // with any relief they had been given.
-        let alive = g.alive();
+        let alive = g.for_relief();
         r.affected += u64::from(alive);
         r.served_initial += u64::from(rel.initial_done.min(alive));
         r.served_basic += u64::from(rel.basic_done.min(alive));

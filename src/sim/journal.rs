@@ -267,6 +267,19 @@ pub enum SimEvent {
         /// Found dead (survival curve).
         dead: u32,
     },
+    /// An ambulance brought patients to a hospital.
+    Admitted {
+        /// Time.
+        t: SimTime,
+        /// Team id.
+        team: String,
+        /// Hospital name.
+        hospital: String,
+        /// Patients.
+        people: u32,
+        /// START category: "red" or "yellow".
+        triage: String,
+    },
     /// A team's shift ended: it rests.
     TeamResting {
         /// Time.
@@ -315,6 +328,7 @@ impl SimEvent {
             | SimEvent::PickedUp { t, .. }
             | SimEvent::Rescued { t, .. }
             | SimEvent::TeamResting { t, .. }
+            | SimEvent::Admitted { t, .. }
             | SimEvent::RainStarted { t, .. } => *t,
         }
     }
