@@ -380,10 +380,47 @@ fn bad_evacuation_rescue_medical_and_people_movers_are_refused() {
             r#"teams: [(id: "a", kind: Ambulance, base: "Depot", water_kmh: 10), (id: "f", kind: FireRescue, base: "Depot", shift: "8h"), (id: "b", kind: Bus, base: "Depot", seats: 0, shift: "0m")],"#,
         ),
         &[
-            "teams[0].water_kmh: only Boat teams move on water",
-            "teams[1].shift: shifts and rest are modelled for Boat, Bus and Ambulance teams only so far",
+            "teams[0].water_kmh: only Boat teams and Volunteer teams with Diving move on water",
+            "teams[1].shift: shifts and rest are not modelled for FireRescue and Hazmat teams yet",
             "teams[2].seats: expected 1 to 200 people per trip, found 0",
             "teams[2].shift: expected a shift longer than zero",
         ],
+    );
+}
+
+#[test]
+fn bad_rescue_teams_trapped_people_and_road_damage_are_refused() {
+    let with = |extra: &str| GOOD.replace("    injects:", &format!("    {extra}\n    injects:"));
+    refused(
+        &with(
+            r#"teams: [(id: "v", kind: Volunteer, base: "Depot"), (id: "b", kind: Bus, base: "Depot", skills: [Rope]), (id: "boat", kind: Boat, base: "Depot", work: "1h"), (id: "r", kind: RoadRepair, base: "Depot", seats: 3)], road_damage: Some((flood_depth_m: -1)), rescue: (trapped_survival: [(0, 1.0), (5, 1.5)]),"#,
+        ),
+        &[
+            "teams[0].skills: a volunteer team needs at least one skill",
+            "skills: [Diving] (boat rescue)",
+            "teams[1].skills: only Volunteer teams list skills",
+            "teams[2].work: only Hazmat, rescue",
+            "teams[3].seats: only Boat, Bus, Ambulance and rescue teams",
+            "road_damage.flood_depth_m",
+            "rescue.trapped_survival: point 1",
+        ],
+    );
+    refused(
+        &edit(
+            r#"impacts: [(at: "0h", area: Node("N10"), people: 100)],"#,
+            r#"impacts: [(at: "0h", area: Node("N10"), people: 100, trapped: 101)],"#,
+        ),
+        &["impacts[0].trapped: expected at most the impact's 100 people, found 101"],
+    );
+    refused(
+        &GOOD.replace(
+            r#"action: SlowRoads(Road("X001"), 0.5))"#,
+            r#"action: DamageRoads(Road("X999")))"#,
+        ),
+        &["injects[0].action.0", "X999"],
+    );
+    refused(
+        &with(r#"teams: [(id: "v", kind: Volunteer, skills: [Swimming], base: "Depot")],"#),
+        &["Swimming", "Diving", "Rope", "Demolition"],
     );
 }

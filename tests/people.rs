@@ -55,14 +55,28 @@ fn shelters_never_overflow_and_everyone_is_accounted_for() {
         rescue.stranded,
         rescue.rescued_alive + rescue.died_waiting + rescue.still_stranded_at_end
     );
-    // What the boats carried is what was rescued alive.
+    // What the boats (and the volunteer divers' boats) carried is what was rescued alive.
     let by_boat: u64 = p
         .teams
         .iter()
-        .filter(|u| u.kind == "boat")
+        .filter(|u| u.kind == "boat" || u.id.starts_with("volunteer-divers"))
         .map(|u| u64::from(u.people))
         .sum();
     assert_eq!(by_boat, rescue.rescued_alive);
+    // People trapped in rubble are counted apart from people cut off by water.
+    let trapped = p.trapped.as_ref().expect("houses collapse in the drill");
+    assert_eq!(trapped.trapped, 65);
+    assert_eq!(
+        trapped.trapped,
+        trapped.freed_alive + trapped.found_dead + trapped.still_trapped_at_end
+    );
+    let freed: u64 = p
+        .teams
+        .iter()
+        .filter(|u| matches!(u.kind, "fire_rescue" | "town") || u.id.starts_with("volunteer-rope"))
+        .map(|u| u64::from(u.people))
+        .sum();
+    assert_eq!(freed, trapped.freed_alive);
     // The dynamic shelter indicator is measured.
     let dynamic = r.report.indicators.iter().find(|i| i.name.contains("dynamic")).unwrap();
     assert!(dynamic.value.is_some());

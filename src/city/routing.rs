@@ -89,6 +89,8 @@ pub struct RoadState {
     thresholds: Vec<f32>,
     /// Closed by a hazard (fire, AEGL-3 cloud).
     hazard_closed: Vec<bool>,
+    /// Damaged (washed out, collapsed): closed to every vehicle until repaired.
+    damaged: Vec<bool>,
     version: u64,
 }
 
@@ -112,6 +114,7 @@ impl RoadState {
             wet: 0,
             thresholds: DEFAULT_DEPTH_THRESHOLDS_M.to_vec(),
             hazard_closed: vec![false; segments],
+            damaged: vec![false; segments],
             version: 0,
         }
     }
@@ -183,6 +186,22 @@ impl RoadState {
         true
     }
 
+    /// Mark a segment damaged, or repaired. Returns whether it changed.
+    pub fn set_damaged(&mut self, s: SegmentId, damaged: bool) -> bool {
+        let slot = &mut self.damaged[s as usize];
+        if *slot == damaged {
+            return false;
+        }
+        *slot = damaged;
+        self.version += 1;
+        true
+    }
+
+    /// Whether a segment is damaged.
+    pub fn damaged(&self, s: SegmentId) -> bool {
+        self.damaged[s as usize]
+    }
+
     /// The key under which trees for `vehicle` are cached: on a dry network
     /// every wading depth drives the same, so they share trees.
     pub fn cache_key(&self, vehicle: Vehicle) -> (u64, u64, bool) {
@@ -219,9 +238,12 @@ impl RoadState {
 }
 
 /// Seconds for `vehicle` to traverse segment `s`, or `None` if it cannot
-/// (closed by an inject or a hazard, or water deeper than it can wade).
+/// (closed by an inject or a hazard, damaged, or water deeper than it can wade).
 pub fn traverse_s(city: &CityMap, roads: &RoadState, s: SegmentId, vehicle: Vehicle) -> Option<f64> {
     let seg = &city.segments[s as usize];
+    if roads.damaged(s) {
+        return None;
+    }
     let factor = match roads.get(s) {
         EdgeState::Open => 1.0,
         EdgeState::Slowed(f) => f,

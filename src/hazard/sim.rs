@@ -20,12 +20,14 @@
 //!   them ([`FIRE_DEATHS_PER_RESIDENT`]) counts as expected deaths if nobody
 //!   had left; fire-rescue teams ([`super::teams`]) suppress it.
 //!
-//! Teams (fire-rescue, hazmat) are dispatched, drive and work in
-//! `advance_hazards`; a hazmat team at a release stops it after its work time.
+//! Teams (fire-rescue, hazmat) drive and work in `advance_hazards`; a hazmat
+//! team at a release stops it after its work time. They are dispatched by
+//! [`dispatch_hazard_teams`], which the response runs after life-safety tasks
+//! and before relief (life safety, then hazard control, then relief).
 //!
 //! Systems (in [`SimTick`]): `start_hazards` ▶ `advance_hazards` in
 //! [`SimSystems::Hazards`]; `hazard_effects` in [`SimSystems::Impacts`], before
-//! groups are spawned.
+//! groups are spawned; `dispatch_hazard_teams` in [`SimSystems::Dispatch`].
 
 use std::sync::Arc;
 
@@ -559,7 +561,24 @@ fn advance_hazards(
     let city = &spec.0.city;
     update_teams(world, now, city, &roads, &mut cache, &mut events);
     advance_fires(world, now, &mut events);
-    dispatch_teams(world, now, city, &roads, &mut cache, &mut events);
+}
+
+/// Hazard control: send idle fire-rescue and hazmat teams to the hazards (on
+/// hazard steps). Runs in [`SimSystems::Dispatch`] after the life-safety
+/// dispatch ([`crate::response::units::dispatch_units`]), which may take idle
+/// fire-rescue teams to free trapped people first, and before relief trucks.
+pub fn dispatch_hazard_teams(
+    clock: Res<SimClock>,
+    spec: Res<Spec>,
+    roads: Res<RoadState>,
+    mut cache: ResMut<RouteCache>,
+    mut world: ResMut<HazardWorld>,
+    mut events: MessageWriter<SimEvent>,
+) {
+    if !hazard_tick(&clock, &spec.0) || world.teams.is_empty() {
+        return;
+    }
+    dispatch_teams(&mut world, clock.now, &spec.0.city, &roads, &mut cache, &mut events);
 }
 
 /// Teams that arrive start work; hazmat teams finish; teams get home.
@@ -735,8 +754,13 @@ fn dispatch_teams(
                 .filter(|r| !hazmat_taken.contains(*r))
                 .map(|&r| (Task::Release(r), world.releases[r].def.node))
                 .collect(),
-            // Boats, buses and ambulances are the response's (`response::units`).
-            TeamKind::Boat | TeamKind::Bus | TeamKind::Ambulance => Vec::new(),
+            // The other teams are the response's (`response::units`).
+            TeamKind::Boat
+            | TeamKind::Bus
+            | TeamKind::Ambulance
+            | TeamKind::RoadRepair
+            | TeamKind::Town
+            | TeamKind::Volunteer => Vec::new(),
         };
         // The task it reaches first (ties: the earlier hazard).
         let best = candidates
@@ -799,6 +823,7 @@ fn hazard_effects(
     mut roads: ResMut<RoadState>,
     mut impacts: ResMut<PendingImpacts>,
     mut node_water: ResMut<NodeWater>,
+    mut events: MessageWriter<SimEvent>,
 ) {
     if !hazard_tick(&clock, &spec.0) || world.terrain.is_none() {
         return;
@@ -811,9 +836,21 @@ fn hazard_effects(
 
     if let Some(flood) = &world.flood {
         let depth = flood.depth_m();
+        let mut damaged = 0;
         for (s, cells) in world.seg_cells.iter().enumerate() {
             let d = cells.iter().map(|&k| depth.data[k]).fold(0.0, f64::max);
             roads.set_depth(s as u32, d);
+            if spec.0.road_damage_depth_m.is_some_and(|dd| d >= dd) && roads.set_damaged(s as u32, true) {
+                damaged += 1;
+            }
+        }
+        if damaged > 0 {
+            events.write(SimEvent::RoadsChanged {
+                t: now,
+                state: "Damaged (flood)".into(),
+                segments: damaged,
+                changed: damaged,
+            });
         }
         node_water.depth_m = world
             .node_cell
@@ -1007,6 +1044,7 @@ fn hazard_effects(
             label: label.to_string(),
             groups: vec![(node, people)],
             evacuate: spec.0.evacuation.as_ref().is_some_and(|e| e.on.contains(&cause)),
+            trapped: Vec::new(),
         });
     }
 }

@@ -9,7 +9,9 @@
 //!                                                        └── another fire still burns ──▶ EnRoute
 //! ```
 //!
-//! Dispatch (every hazard step, deterministic): every idle fire-rescue team
+//! Dispatch (every hazard step, in [`SimSystems::Dispatch`] after the
+//! life-safety tasks of [`crate::response::units`] have taken the teams they
+//! need; deterministic): every idle fire-rescue team
 //! goes to the burning fire it reaches first; each release still leaking gets
 //! the idle hazmat team that reaches it first, if none is on it already. The
 //! drive is the fastest road route at the moment of the call (hazmat crews are
@@ -22,6 +24,7 @@
 //! the work). At a release the team stops the leak after its work time.
 //!
 //! [`fire::plan_suppression`]: super::fire::plan_suppression
+//! [`SimSystems::Dispatch`]: crate::sim::SimSystems::Dispatch
 
 use petgraph::graph::EdgeIndex;
 
@@ -79,6 +82,10 @@ pub enum TeamState {
         /// Arrives at the base.
         arrive: SimTime,
     },
+    /// Away on a life-safety task for the response (a fire-rescue team
+    /// freeing people from rubble, see [`crate::response::units`]); idle again
+    /// where that task ends.
+    Away,
 }
 
 /// One team in a run.
@@ -219,6 +226,7 @@ mod tests {
             water_kmh: 10.0,
             shift: SimDuration(12 * 3600),
             rest: SimDuration(8 * 3600),
+            skills: Vec::new(),
         })
     }
 

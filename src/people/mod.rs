@@ -50,7 +50,8 @@ pub enum Going {
 /// People affected at one time, from one home node, who stay or go together.
 ///
 /// Every person is in exactly one place: `people = waiting + stranded +
-/// in_transit() + present + died` (checked by tests). Relief reaches only the
+/// trapped + in_transit() + present + died + hospitalised` (checked at every
+/// step in debug builds). Relief reaches only the
 /// `present` ones, at `node`: home for those who stay, the shelter for evacuees.
 #[derive(Component, Debug, Clone)]
 pub struct AffectedGroup {
@@ -94,6 +95,16 @@ pub struct AffectedGroup {
     pub bus_en_route: u32,
     /// Seats on boats on their way for `stranded` people.
     pub boat_en_route: u32,
+    /// People trapped in collapsed buildings at home, waiting for a rescue team.
+    pub trapped: u32,
+    /// When they were trapped.
+    pub trapped_at: Option<SimTime>,
+    /// Freed alive from rubble.
+    pub freed: u32,
+    /// Of `died`, found dead in rubble.
+    pub died_trapped: u32,
+    /// Places in rescue teams' next work periods for `trapped` people.
+    pub rescue_en_route: u32,
 }
 
 impl AffectedGroup {
@@ -120,6 +131,22 @@ impl AffectedGroup {
             hospitalised: 0,
             bus_en_route: 0,
             boat_en_route: 0,
+            trapped: 0,
+            trapped_at: None,
+            freed: 0,
+            died_trapped: 0,
+            rescue_en_route: 0,
+        }
+    }
+
+    /// People trapped in collapsed buildings at home (relief reaches the
+    /// survivors there once they are freed).
+    pub fn trapped_at_home(id: GroupId, node: u32, zone: u16, people: u32, at: SimTime) -> Self {
+        AffectedGroup {
+            present: 0,
+            trapped: people,
+            trapped_at: Some(at),
+            ..AffectedGroup::at_home(id, node, zone, people, at)
         }
     }
 
@@ -135,7 +162,12 @@ impl AffectedGroup {
 
     /// Sum over every place a person can be (equals `people`).
     pub fn accounted(&self) -> u32 {
-        self.waiting + self.stranded + self.in_transit() + self.present + self.died + self.hospitalised
+        self.waiting + self.stranded + self.trapped + self.in_transit() + self.present + self.died + self.hospitalised
+    }
+
+    /// Trapped people no rescue team is coming for yet.
+    pub fn awaiting_rescue_team(&self) -> u32 {
+        self.trapped - self.rescue_en_route
     }
 
     /// Evacuees a bus could come for now.
@@ -262,8 +294,25 @@ pub fn activate_impacts(
     pending.0 = later;
     let share = spec.0.households_share;
     for imp in due {
-        for (node, people) in imp.groups {
+        for (gi, (node, people)) in imp.groups.into_iter().enumerate() {
             let zone = city.0.node_zone[node as usize];
+            // People trapped in rubble form a group of their own: they wait
+            // for a rescue team, not for an evacuation order or a truck.
+            let trapped = imp.trapped.get(gi).copied().unwrap_or(0);
+            let people = people - trapped;
+            if trapped > 0 {
+                let group = AffectedGroup::trapped_at_home(GroupId(index.0.len() as u32), node, zone, trapped, imp.at);
+                events.write(SimEvent::Affected {
+                    t: imp.at,
+                    group: group.id.0,
+                    node,
+                    zone: city.0.zones[usize::from(zone)].name_zh.clone(),
+                    people: trapped,
+                    household_covered: 0,
+                });
+                let e = commands.spawn((group, Relief::default())).id();
+                index.0.push(e);
+            }
             // The injured who need a hospital wait for an ambulance, apart from their group.
             let injured_share = spec.0.medical.as_ref().map_or(0.0, |m| match imp.label.as_str() {
                 "flood" => m.injured.flood,

@@ -693,7 +693,7 @@ fn people_html(p: &super::people::PeopleOut) -> String {
     if p.is_empty() {
         return String::new();
     }
-    let mut s = String::from("<h2>People: evacuation, rescue and the injured</h2>");
+    let mut s = String::from("<h2>People: evacuation, rescue, the injured and damaged roads</h2>");
     if let Some(e) = &p.evacuation {
         let _ = write!(
             s,
@@ -737,6 +737,20 @@ fn people_html(p: &super::people::PeopleOut) -> String {
             h(r.wait_h_max)
         );
     }
+    if let Some(r) = &p.trapped {
+        let h = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.1} h"));
+        let _ = write!(
+            s,
+            "<table><tr><th>trapped in collapsed buildings</th><th>value</th></tr><tr><td>people trapped</td><td>{}</td></tr><tr><td>freed alive</td><td>{}</td></tr><tr><td>found dead (survival curve)</td><td>{}</td></tr><tr><td>still trapped at the end</td><td>{} (expected alive {:.0})</td></tr><tr><td>wait for a rescue team: median / worst</td><td>{} / {}</td></tr></table>",
+            r.trapped,
+            r.freed_alive,
+            r.found_dead,
+            r.still_trapped_at_end,
+            r.still_trapped_expected_alive,
+            h(r.wait_h_median),
+            h(r.wait_h_max)
+        );
+    }
     if let Some(m) = &p.medical {
         let h = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.1} h"));
         s.push_str("<table><tr><th>injured (START)</th><th>injured</th><th>admitted</th><th>in an ambulance at the end</th><th>waiting at the end</th><th>admitted within 1 h</th><th>hours to hospital: median / worst</th></tr>");
@@ -771,8 +785,36 @@ fn people_html(p: &super::people::PeopleOut) -> String {
         }
         s.push_str("</table>");
     }
+    if let Some(r) = &p.roads {
+        let h = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.1} h"));
+        let _ = write!(
+            s,
+            "<table><tr><th>damaged roads</th><th>segments</th></tr><tr><td>damaged</td><td>{}</td></tr><tr><td>repaired</td><td>{}</td></tr><tr><td>still damaged at the end</td><td>{}</td></tr><tr><td>closed from damage to reopening: median / worst</td><td>{} / {}</td></tr></table>",
+            r.damaged,
+            r.repaired,
+            r.still_damaged_at_end,
+            h(r.closed_h_median),
+            h(r.closed_h_max)
+        );
+        s.push_str("<table><tr><th>road</th><th>segments damaged</th><th>repaired</th><th>last reopened</th></tr>");
+        for b in &r.by_road {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                if b.road.is_empty() {
+                    "(unnamed)".to_string()
+                } else {
+                    esc(&b.road)
+                },
+                b.damaged,
+                b.repaired,
+                b.last_reopened_h.map_or("—".to_string(), |v| format!("hour {v:.1}"))
+            );
+        }
+        s.push_str("</table>");
+    }
     if !p.teams.is_empty() {
-        s.push_str("<table><tr><th>boat / bus / ambulance</th><th>kind</th><th>trips</th><th>people carried</th><th>hours busy</th><th>rests</th><th>at the end</th></tr>");
+        s.push_str("<table><tr><th>response team</th><th>kind</th><th>trips</th><th>people carried or freed / segments repaired</th><th>hours busy</th><th>rests</th><th>at the end</th></tr>");
         for u in &p.teams {
             let _ = write!(
                 s,

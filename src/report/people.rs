@@ -1,5 +1,6 @@
 //! The report's people section: evacuation and shelters, stranding and
-//! rescue, and the boats and buses that moved people.
+//! rescue, people trapped in rubble, the injured, damaged roads and their
+//! repair, and the response's teams.
 
 use bevy::prelude::*;
 use serde::Serialize;
@@ -7,7 +8,7 @@ use serde::Serialize;
 use crate::people::evacuation::Shelters;
 use crate::people::medical::{Patients, Triage};
 use crate::people::{AffectedGroup, Going};
-use crate::response::units::{UnitState, Units};
+use crate::response::units::{RoadRepair, UnitState, Units};
 use crate::scenario::{MedicalDef, RunSpec, TeamKind};
 use crate::score::round3;
 use crate::sim::journal::{Journal, SimEvent};
@@ -21,10 +22,17 @@ pub struct PeopleOut {
     /// People cut off by water.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rescue: Option<RescueOut>,
+    /// People trapped in collapsed buildings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trapped: Option<TrappedOut>,
     /// Injured people and hospitals.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub medical: Option<MedicalOut>,
-    /// Boats, buses and ambulances.
+    /// Damaged roads and their repair.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roads: Option<RoadsOut>,
+    /// The response's teams (boats, buses, ambulances, rescue and repair
+    /// teams; fire-rescue companies only if they freed trapped people).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<UnitOut>,
 }
@@ -78,7 +86,12 @@ pub struct HospitalOut {
 impl PeopleOut {
     /// Nothing to say (runs without evacuation, stranding or boats and buses).
     pub fn is_empty(&self) -> bool {
-        self.evacuation.is_none() && self.rescue.is_none() && self.medical.is_none() && self.teams.is_empty()
+        self.evacuation.is_none()
+            && self.rescue.is_none()
+            && self.trapped.is_none()
+            && self.medical.is_none()
+            && self.roads.is_none()
+            && self.teams.is_empty()
     }
 }
 
@@ -143,16 +156,65 @@ pub struct RescueOut {
     pub wait_h_max: Option<f64>,
 }
 
-/// One boat or bus team.
+/// People trapped in collapsed buildings.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrappedOut {
+    /// People trapped.
+    pub trapped: u64,
+    /// Freed alive.
+    pub freed_alive: u64,
+    /// Found dead (survival curve at the moment they were reached).
+    pub found_dead: u64,
+    /// Still trapped at the end.
+    pub still_trapped_at_end: u64,
+    /// Of those, expected alive at the end by the survival curve.
+    pub still_trapped_expected_alive: f64,
+    /// Hours from being trapped to being freed, over people reached: median.
+    pub wait_h_median: Option<f64>,
+    /// Worst.
+    pub wait_h_max: Option<f64>,
+}
+
+/// Damaged road segments and their repair.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoadsOut {
+    /// Segments damaged.
+    pub damaged: u64,
+    /// Repaired before the end.
+    pub repaired: u64,
+    /// Still damaged at the end.
+    pub still_damaged_at_end: u64,
+    /// Hours from damage to reopening over repaired segments: median.
+    pub closed_h_median: Option<f64>,
+    /// Worst.
+    pub closed_h_max: Option<f64>,
+    /// Per named road (unnamed segments as ""), in map order of first damage.
+    pub by_road: Vec<RoadDamageOut>,
+}
+
+/// One road's damage.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoadDamageOut {
+    /// Road name.
+    pub road: String,
+    /// Segments damaged.
+    pub damaged: u64,
+    /// Repaired.
+    pub repaired: u64,
+    /// Hours after the start when its last repaired segment reopened.
+    pub last_reopened_h: Option<f64>,
+}
+
+/// One response team.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitOut {
     /// Team id.
     pub id: String,
-    /// "boat" or "bus".
+    /// "boat", "bus", "ambulance", "fire_rescue", "town", "volunteer" or "road_repair".
     pub kind: &'static str,
     /// Trips.
     pub trips: u32,
-    /// People carried alive.
+    /// People carried (or freed) alive; road segments repaired.
     pub people: u32,
     /// Hours on trips.
     pub busy_h: f64,
@@ -211,7 +273,10 @@ pub fn collect(spec: &RunSpec, world: &mut World) -> PeopleOut {
                 .collect(),
         }
     });
-    let stranded_ever: u64 = groups.iter().map(|g| u64::from(g.stranded + g.died + g.rescued)).sum();
+    let stranded_ever: u64 = groups
+        .iter()
+        .map(|g| u64::from(g.stranded + g.died - g.died_trapped + g.rescued))
+        .sum();
     let rescue = (stranded_ever > 0).then(|| {
         // Waits of the people boats reached, from the journal's rescues.
         let mut waits: Vec<(f64, u32)> = Vec::new();
@@ -225,18 +290,12 @@ pub fn collect(spec: &RunSpec, world: &mut World) -> PeopleOut {
                 waits.push(((t.secs() - s.secs()) as f64 / 3600.0, alive + dead));
             }
         }
-        waits.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let reached: u32 = waits.iter().map(|w| w.1).sum();
-        let mut acc = 0;
-        let median = waits.iter().find(|w| {
-            acc += w.1;
-            acc * 2 >= reached
-        });
+        let (median, max) = weighted_median_max(waits);
         let still: Vec<&&AffectedGroup> = groups.iter().filter(|g| g.stranded > 0).collect();
         RescueOut {
             stranded: stranded_ever,
             rescued_alive: groups.iter().map(|g| u64::from(g.rescued)).sum(),
-            died_waiting: groups.iter().map(|g| u64::from(g.died)).sum(),
+            died_waiting: groups.iter().map(|g| u64::from(g.died - g.died_trapped)).sum(),
             still_stranded_at_end: still.iter().map(|g| u64::from(g.stranded)).sum(),
             still_stranded_expected_alive: round3(
                 still
@@ -248,21 +307,56 @@ pub fn collect(spec: &RunSpec, world: &mut World) -> PeopleOut {
                     .sum::<f64>()
                     + 0.0,
             ),
-            wait_h_median: median.map(|w| round3(w.0)),
-            wait_h_max: waits.last().map(|w| round3(w.0)),
+            wait_h_median: median,
+            wait_h_max: max,
         }
     });
+    let trapped_ever: u64 = groups
+        .iter()
+        .map(|g| u64::from(g.trapped + g.freed + g.died_trapped))
+        .sum();
+    let trapped = (trapped_ever > 0).then(|| {
+        let mut waits: Vec<(f64, u32)> = Vec::new();
+        for e in &world.resource::<Journal>().events {
+            if let SimEvent::Freed {
+                t, group, alive, dead, ..
+            } = e
+                && let Some(g) = groups.get(*group as usize)
+                && let Some(s) = g.trapped_at
+            {
+                waits.push(((t.secs() - s.secs()) as f64 / 3600.0, alive + dead));
+            }
+        }
+        let (median, max) = weighted_median_max(waits);
+        let still: Vec<&&AffectedGroup> = groups.iter().filter(|g| g.trapped > 0).collect();
+        TrappedOut {
+            trapped: trapped_ever,
+            freed_alive: groups.iter().map(|g| u64::from(g.freed)).sum(),
+            found_dead: groups.iter().map(|g| u64::from(g.died_trapped)).sum(),
+            still_trapped_at_end: still.iter().map(|g| u64::from(g.trapped)).sum(),
+            still_trapped_expected_alive: round3(
+                still
+                    .iter()
+                    .map(|g| {
+                        let h = g.trapped_at.map_or(0.0, |s| (end.secs() - s.secs()) as f64 / 3600.0);
+                        f64::from(g.trapped) * spec.rescue.trapped_survival.at(h)
+                    })
+                    .sum::<f64>()
+                    + 0.0,
+            ),
+            wait_h_median: median,
+            wait_h_max: max,
+        }
+    });
+    let roads = roads_out(spec, &world.resource::<Units>().repairs);
     let teams = world
         .resource::<Units>()
         .units
         .iter()
+        .filter(|u| u.twin.is_none() || u.trips > 0)
         .map(|u| UnitOut {
             id: u.def.id.clone(),
-            kind: match u.def.kind {
-                TeamKind::Boat => "boat",
-                TeamKind::Bus => "bus",
-                _ => "ambulance",
-            },
+            kind: kind_label(u.def.kind),
             trips: u.trips,
             people: u.carried,
             busy_h: round3(u.busy_s as f64 / 3600.0),
@@ -282,9 +376,83 @@ pub fn collect(spec: &RunSpec, world: &mut World) -> PeopleOut {
     PeopleOut {
         evacuation,
         rescue,
+        trapped,
         medical,
+        roads,
         teams,
     }
+}
+
+/// How the report names a team kind.
+fn kind_label(kind: TeamKind) -> &'static str {
+    match kind {
+        TeamKind::Boat => "boat",
+        TeamKind::Bus => "bus",
+        TeamKind::Ambulance => "ambulance",
+        TeamKind::FireRescue => "fire_rescue",
+        TeamKind::Hazmat => "hazmat",
+        TeamKind::RoadRepair => "road_repair",
+        TeamKind::Town => "town",
+        TeamKind::Volunteer => "volunteer",
+    }
+}
+
+/// Median and worst of (hours, people) weighted by people.
+fn weighted_median_max(mut waits: Vec<(f64, u32)>) -> (Option<f64>, Option<f64>) {
+    waits.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: u64 = waits.iter().map(|w| u64::from(w.1)).sum();
+    let mut acc = 0;
+    let median = waits.iter().find(|w| {
+        acc += u64::from(w.1);
+        acc * 2 >= total
+    });
+    (median.map(|w| round3(w.0)), waits.last().map(|w| round3(w.0)))
+}
+
+/// Damaged roads and their repair (None when no road was damaged).
+fn roads_out(spec: &RunSpec, repairs: &[RoadRepair]) -> Option<RoadsOut> {
+    if repairs.is_empty() {
+        return None;
+    }
+    let end = spec.end;
+    let done = |r: &RoadRepair| r.repaired.as_ref().filter(|(t, _)| *t <= end).map(|(t, _)| *t);
+    let hours: Vec<(f64, u32)> = repairs
+        .iter()
+        .filter_map(|r| Some(((done(r)?.secs() - r.damaged_at.secs()) as f64 / 3600.0, 1)))
+        .collect();
+    let repaired = hours.len() as u64;
+    let (median, max) = weighted_median_max(hours);
+    let mut by_road: Vec<RoadDamageOut> = Vec::new();
+    for r in repairs {
+        let name = spec.city.segments[r.segment as usize].name.clone().unwrap_or_default();
+        let k = match by_road.iter().position(|b| b.road == name) {
+            Some(k) => k,
+            None => {
+                by_road.push(RoadDamageOut {
+                    road: name,
+                    damaged: 0,
+                    repaired: 0,
+                    last_reopened_h: None,
+                });
+                by_road.len() - 1
+            }
+        };
+        let b = &mut by_road[k];
+        b.damaged += 1;
+        if let Some(t) = done(r) {
+            b.repaired += 1;
+            let h = round3(t.secs() as f64 / 3600.0);
+            b.last_reopened_h = Some(b.last_reopened_h.map_or(h, |x: f64| x.max(h)));
+        }
+    }
+    Some(RoadsOut {
+        damaged: repairs.len() as u64,
+        repaired,
+        still_damaged_at_end: repairs.len() as u64 - repaired,
+        closed_h_median: median,
+        closed_h_max: max,
+        by_road,
+    })
 }
 
 fn medical(m: &MedicalDef, p: &Patients, spec: &RunSpec) -> MedicalOut {

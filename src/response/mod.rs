@@ -69,7 +69,14 @@ impl Plugin for ResponsePlugin {
             )
             .add_systems(
                 SimTick,
-                (units::dispatch_units, dispatch_trucks)
+                // Life safety, hazard control, relief; repair is the last
+                // class inside `dispatch_units` (teams are typed, so only
+                // fire-rescue teams are shared across these stages).
+                (
+                    units::dispatch_units,
+                    crate::hazard::sim::dispatch_hazard_teams,
+                    dispatch_trucks,
+                )
                     .chain()
                     .in_set(SimSystems::Dispatch),
             )

@@ -1,4 +1,5 @@
-//! Boats and buses: the teams that move people.
+//! The response's teams as agents: boats, buses, ambulances, rescue teams
+//! for people trapped in rubble, and road repair teams.
 //!
 //! - A **bus** fetches evacuees who wait at home for one
 //!   ([`Going::Bus`](crate::people::Going)) and drives them to their shelter.
@@ -9,6 +10,17 @@
 //!   survivors are driven on to their shelter. How many are still alive when
 //!   the boat reaches them follows the scenario's survival curve
 //!   ([`crate::people::survival`]), drawn per trip (stream `"rescue"`).
+//!
+//! - A **rescue team** (a fire-rescue company, a town or village team, or
+//!   volunteers with rope or demolition skills) drives to people trapped in
+//!   collapsed buildings and frees up to `seats` of them per `work` period;
+//!   how many are alive follows `rescue.trapped_survival` at the moment they
+//!   are freed. Fire-rescue companies belong to the hazards as well
+//!   ([`crate::hazard::teams`]): an idle one may be taken here first (life
+//!   safety before hazard control) and is handed back where its task ends.
+//! - A **road repair team** drives to a damaged segment (washed out by a
+//!   flood, or damaged by an inject) once the water has gone from it, works
+//!   on it for `work`, and reopens it. Trunk roads are repaired first.
 //!
 //! Each team is an agent with a state machine:
 //!
@@ -21,8 +33,9 @@
 //! A trip is planned whole when the team is called (times to the pickup, the
 //! drop and the moment it is free again) and is not re-planned on the way.
 //!
-//! Dispatch runs every step over the open tasks — stranded people first (life
-//! safety), then evacuees waiting for a bus — with the scenario's doctrine
+//! Dispatch runs every step over the open tasks — people stranded or trapped
+//! and red patients first (life safety), then evacuees waiting for a bus,
+//! then yellow patients, then damaged roads — with the scenario's doctrine
 //! ([`TeamDispatchKind`]): `Priority` serves tasks in order of priority and
 //! waiting time, each by the team that gets there first; `Auction` awards the
 //! cheapest (team, task) bid in the whole market, again and again.
@@ -34,12 +47,15 @@ use rand_distr::{Binomial, Distribution};
 
 use super::water::{CellNodes, WaterSearch, launch_points};
 use crate::city::CityMap;
+use crate::city::SegmentId;
+use crate::city::map_schema::RoadClass;
 use crate::city::routing::{RoadState, RouteCache, TreeDir};
 use crate::hazard::sim::{HazardWorld, NodeWater};
+use crate::hazard::teams::TeamState;
 use crate::people::medical::{Patients, Triage};
 use crate::people::{AffectedGroup, GroupId, GroupIndex};
 use crate::scenario::time::{SimDuration, SimTime};
-use crate::scenario::{DEFAULT_WALK_KMH, RunSpec, TeamDef, TeamDispatchKind, TeamKind};
+use crate::scenario::{DEFAULT_WALK_KMH, RunSpec, TeamDef, TeamDispatchKind, TeamKind, frees_trapped, rescues_by_boat};
 use crate::sim::journal::SimEvent;
 use crate::sim::rng::RngStreams;
 use crate::sim::{SimClock, Spec};
@@ -63,35 +79,43 @@ pub enum UnitTask {
     Evacuate(GroupId),
     /// Take patients (by index into the patients' ledger) to a hospital.
     Transport(u32, Triage),
+    /// Free people of a group trapped in collapsed buildings (life safety).
+    Extricate(GroupId),
+    /// Repair a damaged road segment.
+    Repair(SegmentId),
 }
 
 impl UnitTask {
     /// The group, for tasks about a group.
     pub fn group(self) -> Option<GroupId> {
         match self {
-            UnitTask::Rescue(g) | UnitTask::Evacuate(g) => Some(g),
-            UnitTask::Transport(..) => None,
+            UnitTask::Rescue(g) | UnitTask::Evacuate(g) | UnitTask::Extricate(g) => Some(g),
+            UnitTask::Transport(..) | UnitTask::Repair(_) => None,
         }
     }
 
     /// Priority class: lower is served first (life safety: people cut off
-    /// and red patients; then evacuees; then yellow patients).
+    /// or trapped and red patients; then evacuees; then yellow patients; then
+    /// road repair). Hazard control and relief come between life safety and
+    /// repair, but they are other teams' tasks (see the response's dispatch chain).
     fn class(self) -> u8 {
         match self {
-            UnitTask::Rescue(_) | UnitTask::Transport(_, Triage::Red) => 0,
+            UnitTask::Rescue(_) | UnitTask::Extricate(_) | UnitTask::Transport(_, Triage::Red) => 0,
             UnitTask::Evacuate(_) => 1,
             UnitTask::Transport(_, Triage::Yellow) => 2,
+            UnitTask::Repair(_) => 3,
         }
     }
 
-    /// Whether a team of `kind` can do it.
-    pub fn suits(self, kind: TeamKind) -> bool {
-        matches!(
-            (self, kind),
-            (UnitTask::Rescue(_), TeamKind::Boat)
-                | (UnitTask::Evacuate(_), TeamKind::Bus)
-                | (UnitTask::Transport(..), TeamKind::Ambulance)
-        )
+    /// Whether a team can do it.
+    pub fn suits(self, def: &TeamDef) -> bool {
+        match self {
+            UnitTask::Rescue(_) => rescues_by_boat(def.kind, &def.skills),
+            UnitTask::Evacuate(_) => def.kind == TeamKind::Bus,
+            UnitTask::Transport(..) => def.kind == TeamKind::Ambulance,
+            UnitTask::Extricate(_) => frees_trapped(def.kind, &def.skills),
+            UnitTask::Repair(_) => def.kind == TeamKind::RoadRepair,
+        }
     }
 
     /// How the journal names it.
@@ -100,6 +124,8 @@ impl UnitTask {
             UnitTask::Rescue(g) => format!("rescue {g}"),
             UnitTask::Evacuate(g) => format!("evacuate {g}"),
             UnitTask::Transport(p, t) => format!("{t:?} patients #{p}").to_lowercase(),
+            UnitTask::Extricate(g) => format!("free trapped {g}"),
+            UnitTask::Repair(s) => format!("repair segment #{s}"),
         }
     }
 }
@@ -170,6 +196,34 @@ pub struct Unit {
     pub busy_s: i64,
     /// Rests taken.
     pub rests: u32,
+    /// Fire-rescue companies: index of the same team among the hazards'
+    /// teams, which owns it while it is not on a task here.
+    pub twin: Option<usize>,
+}
+
+/// A damaged road segment and its repair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoadRepair {
+    /// Segment.
+    pub segment: SegmentId,
+    /// Found damaged.
+    pub damaged_at: SimTime,
+    /// A team is on its way or at work.
+    pub assigned: bool,
+    /// Reopened, and by which team.
+    pub repaired: Option<(SimTime, String)>,
+}
+
+/// Repair order: trunk roads first (national roads and expressways, then
+/// provincial roads and urban arterials, county roads, then the rest), the
+/// usual rule of restoring the main lines before the branches.
+fn repair_rank(class: RoadClass) -> u8 {
+    match class {
+        RoadClass::Expressway | RoadClass::National => 0,
+        RoadClass::Provincial | RoadClass::UrbanArterial => 1,
+        RoadClass::County => 2,
+        RoadClass::Village | RoadClass::UrbanBranch => 3,
+    }
 }
 
 /// Every boat and bus, and what dispatch remembers between steps.
@@ -184,6 +238,12 @@ pub struct Units {
     search: WaterSearch,
     /// The last dispatch that assigned nothing; skipped while nothing changed.
     idle_key: Option<IdleKey>,
+    /// Damaged segments found so far, in the order found.
+    pub repairs: Vec<RoadRepair>,
+    /// Per segment: its open entry in `repairs`.
+    repair_of: BTreeMap<SegmentId, usize>,
+    /// Road version when `repairs` was last brought up to date.
+    roads_seen: Option<u64>,
 }
 
 /// What a dispatch that assigned nothing saw.
@@ -198,24 +258,60 @@ struct IdleKey {
 }
 
 impl Units {
-    /// The boats and buses of a run.
+    /// The response's teams of a run (all but hazmat; fire-rescue companies
+    /// as twins of the hazards' teams, for people trapped in rubble).
     pub fn new(spec: &RunSpec) -> Self {
-        Units {
-            units: spec
-                .teams
-                .iter()
-                .filter(|t| matches!(t.kind, TeamKind::Boat | TeamKind::Bus | TeamKind::Ambulance))
-                .map(|def| Unit {
-                    state: UnitState::Idle { node: def.base },
-                    def: def.clone(),
-                    shift_start: None,
-                    trips: 0,
-                    carried: 0,
-                    busy_s: 0,
-                    rests: 0,
-                })
-                .collect(),
-            ..default()
+        let mut units = Vec::new();
+        // The hazards' teams are the fire-rescue and hazmat teams, in scenario order.
+        let mut hazard_k = 0;
+        for def in &spec.teams {
+            let twin = match def.kind {
+                TeamKind::Hazmat => {
+                    hazard_k += 1;
+                    continue;
+                }
+                TeamKind::FireRescue => {
+                    hazard_k += 1;
+                    Some(hazard_k - 1)
+                }
+                _ => None,
+            };
+            let mut def = def.clone();
+            if twin.is_some() {
+                // Shifts are not modelled for fire companies yet.
+                def.shift = SimDuration(i64::MAX / 4);
+            }
+            units.push(Unit {
+                state: UnitState::Idle { node: def.base },
+                def,
+                shift_start: None,
+                trips: 0,
+                carried: 0,
+                busy_s: 0,
+                rests: 0,
+                twin,
+            });
+        }
+        Units { units, ..default() }
+    }
+
+    /// Bring the damage ledger up to date with the roads: segments damaged
+    /// since the last look are entered as found `now`.
+    fn note_damage(&mut self, roads: &RoadState, segments: usize, now: SimTime) {
+        if self.roads_seen == Some(roads.version()) {
+            return;
+        }
+        self.roads_seen = Some(roads.version());
+        for s in 0..segments as SegmentId {
+            if roads.damaged(s) && !self.repair_of.contains_key(&s) {
+                self.repair_of.insert(s, self.repairs.len());
+                self.repairs.push(RoadRepair {
+                    segment: s,
+                    damaged_at: now,
+                    assigned: false,
+                    repaired: None,
+                });
+            }
         }
     }
 }
@@ -354,13 +450,66 @@ fn plan_ambulance(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open, hospital
     })
 }
 
+/// Plan a rescue team's trip to trapped people: drive there, free up to its
+/// `seats` of them in one `work` period; the team stays there, free again.
+fn plan_extricate(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open) -> Option<Trip> {
+    let start = ctx.now.plus(mobilisation(unit, at));
+    let drive = ctx
+        .cache
+        .tree(ctx.city, ctx.roads, at, TreeDir::From, unit.def.vehicle)
+        .time_to(open.home)?;
+    let freed_at = start.plus(secs(drive)).plus(unit.def.work);
+    Some(Trip {
+        task: open.task,
+        called_at: ctx.now,
+        people: 0,
+        pickup_at: freed_at,
+        picked: false,
+        arrived: false,
+        arrive_at: freed_at,
+        landing: open.home,
+        hospital: None,
+        free_at: freed_at,
+        free_node: open.home,
+    })
+}
+
+/// Plan a road repair: drive to the nearer end of the segment (`open.home`
+/// and `open.to`), work there for `work`, and reopen it.
+fn plan_repair(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open) -> Option<Trip> {
+    let start = ctx.now.plus(mobilisation(unit, at));
+    let tree = ctx.cache.tree(ctx.city, ctx.roads, at, TreeDir::From, unit.def.vehicle);
+    let (drive, end) = [Some(open.home), open.to]
+        .into_iter()
+        .flatten()
+        .filter_map(|n| Some((tree.time_to(n)?, n)))
+        .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))?;
+    let on_site = start.plus(secs(drive));
+    let done = on_site.plus(unit.def.work);
+    Some(Trip {
+        task: open.task,
+        called_at: ctx.now,
+        people: 0,
+        pickup_at: on_site,
+        picked: false,
+        arrived: false,
+        arrive_at: done,
+        landing: end,
+        hospital: None,
+        free_at: done,
+        free_node: end,
+    })
+}
+
 fn secs(s: f64) -> SimDuration {
     SimDuration(s.round() as i64)
 }
 
-/// A team called at its base at the start of a shift first mobilises.
+/// A team called at its base at the start of a shift first mobilises (a
+/// fire company on its station every time it turns out).
 fn mobilisation(unit: &Unit, at: u32) -> SimDuration {
-    if unit.shift_start.is_none() && at == unit.def.base {
+    let fresh = unit.shift_start.is_none() || unit.twin.is_some();
+    if fresh && at == unit.def.base {
         unit.def.mobilise
     } else {
         SimDuration(0)
@@ -401,7 +550,7 @@ pub fn dispatch_units(
     spec: Res<Spec>,
     roads: Res<RoadState>,
     mut cache: ResMut<RouteCache>,
-    hazard: Res<HazardWorld>,
+    mut hazard: ResMut<HazardWorld>,
     water: Res<NodeWater>,
     mut units: ResMut<Units>,
     index: Res<GroupIndex>,
@@ -410,12 +559,19 @@ pub fn dispatch_units(
     mut events: MessageWriter<SimEvent>,
 ) {
     let now = clock.now;
+    let city = &spec.0.city;
+    units.note_damage(&roads, city.segments.len(), now);
     let free: Vec<(usize, u32)> = units
         .units
         .iter()
         .enumerate()
-        .filter_map(|(k, u)| match u.state {
-            UnitState::Idle { node } if !shift_over(u, now) => Some((k, node)),
+        .filter_map(|(k, u)| match (u.twin, &u.state) {
+            // A fire company is free when the hazards' twin is idle.
+            (Some(h), UnitState::Idle { .. }) => match hazard.teams[h].state {
+                TeamState::Idle { node } => Some((k, node)),
+                _ => None,
+            },
+            (None, UnitState::Idle { node }) if !shift_over(u, now) => Some((k, *node)),
             _ => None,
         })
         .collect();
@@ -432,6 +588,15 @@ pub fn dispatch_units(
                 since: g.stranded_at.unwrap_or(now),
                 home: g.home,
                 to: g.shelter.map(|_| g.node),
+            });
+        }
+        if g.awaiting_rescue_team() > 0 {
+            open.push(Open {
+                task: UnitTask::Extricate(g.id),
+                people: g.awaiting_rescue_team(),
+                since: g.trapped_at.unwrap_or(now),
+                home: g.home,
+                to: None,
             });
         }
         let bus = g.awaiting_bus(now);
@@ -456,6 +621,19 @@ pub fn dispatch_units(
             });
         }
     }
+    // Damaged segments the water has left, no team on them yet.
+    for r in &units.repairs {
+        if r.repaired.is_none() && !r.assigned && roads.depth(r.segment) == 0.0 {
+            let seg = &city.segments[r.segment as usize];
+            open.push(Open {
+                task: UnitTask::Repair(r.segment),
+                people: 1,
+                since: r.damaged_at,
+                home: seg.a,
+                to: Some(seg.b),
+            });
+        }
+    }
     // Hospitals with a free bed: (index, node).
     let hospitals: Vec<(usize, u32)> = spec.0.medical.as_ref().map_or_else(Vec::new, |m| {
         m.hospitals
@@ -467,7 +645,7 @@ pub fn dispatch_units(
     });
     let idle: Vec<(usize, u32)> = free
         .into_iter()
-        .filter(|(k, _)| open.iter().any(|o| o.task.suits(units.units[*k].def.kind)))
+        .filter(|(k, _)| open.iter().any(|o| o.task.suits(&units.units[*k].def)))
         .collect();
     if idle.is_empty() {
         return;
@@ -481,7 +659,6 @@ pub fn dispatch_units(
     if units.idle_key.as_ref() == Some(&key) {
         return;
     }
-    let city = &spec.0.city;
     let mut ctx = PlanCtx {
         city,
         roads: &roads,
@@ -505,17 +682,19 @@ pub fn dispatch_units(
     for (t, o) in open.iter().enumerate() {
         let launches: &[(u32, f64)] = match o.task {
             UnitTask::Rescue(g) => &units.launches[&g].1,
-            UnitTask::Evacuate(_) | UnitTask::Transport(..) => &[],
+            _ => &[],
         };
         for &(k, at) in &idle {
             let unit = &units.units[k];
-            if !o.task.suits(unit.def.kind) {
+            if !o.task.suits(&unit.def) {
                 continue;
             }
             let trip = match o.task {
                 UnitTask::Rescue(_) => plan_boat(&mut ctx, unit, at, o, launches),
                 UnitTask::Evacuate(_) => plan_bus(&mut ctx, unit, at, o),
                 UnitTask::Transport(..) => plan_ambulance(&mut ctx, unit, at, o, &hospitals),
+                UnitTask::Extricate(_) => plan_extricate(&mut ctx, unit, at, o),
+                UnitTask::Repair(_) => plan_repair(&mut ctx, unit, at, o),
             };
             if let Some(trip) = trip {
                 plans.insert((k, t), trip);
@@ -529,7 +708,11 @@ pub fn dispatch_units(
     match spec.0.team_dispatch {
         TeamDispatchKind::Priority => {
             let mut order: Vec<usize> = (0..open.len()).collect();
-            order.sort_by_key(|&t| (open[t].task.class(), open[t].since, open[t].task));
+            let rank = |t: usize| match open[t].task {
+                UnitTask::Repair(s) => repair_rank(city.segments[s as usize].class),
+                _ => 0,
+            };
+            order.sort_by_key(|&t| (open[t].task.class(), rank(t), open[t].since, open[t].task));
             for t in order {
                 while left[t] > 0 {
                     let best = idle
@@ -539,7 +722,7 @@ pub fn dispatch_units(
                         .min();
                     let Some((_, k)) = best else { break };
                     busy[k] = true;
-                    left[t] = left[t].saturating_sub(units.units[k].def.seats);
+                    left[t] = left[t].saturating_sub(capacity(&units.units[k].def));
                     awarded.push((k, t));
                 }
             }
@@ -552,7 +735,7 @@ pub fn dispatch_units(
                     continue;
                 }
                 busy[k] = true;
-                left[t] = left[t].saturating_sub(units.units[k].def.seats);
+                left[t] = left[t].saturating_sub(capacity(&units.units[k].def));
                 awarded.push((k, t));
             }
         }
@@ -569,20 +752,24 @@ pub fn dispatch_units(
         let Some(mut trip) = plans.remove(&(k, t)) else {
             continue;
         };
-        let people = (o.people - promised[t]).min(units.units[k].def.seats);
+        let people = (o.people - promised[t]).min(capacity(&units.units[k].def));
         if people == 0 {
             continue;
         }
         match o.task {
-            UnitTask::Rescue(g) | UnitTask::Evacuate(g) => {
+            UnitTask::Rescue(g) | UnitTask::Evacuate(g) | UnitTask::Extricate(g) => {
                 let Ok(mut g) = groups.get_mut(index.0[g.0 as usize]) else {
                     continue;
                 };
-                if matches!(o.task, UnitTask::Rescue(_)) {
-                    g.boat_en_route += people;
-                } else {
-                    g.bus_en_route += people;
+                match o.task {
+                    UnitTask::Rescue(_) => g.boat_en_route += people,
+                    UnitTask::Evacuate(_) => g.bus_en_route += people,
+                    _ => g.rescue_en_route += people,
                 }
+            }
+            UnitTask::Repair(s) => {
+                let r = units.repair_of[&s];
+                units.repairs[r].assigned = true;
             }
             UnitTask::Transport(p, _) => {
                 // Beds are promised here; an earlier award this step may have taken the last.
@@ -597,6 +784,9 @@ pub fn dispatch_units(
         promised[t] += people;
         trip.people = people;
         let unit = &mut units.units[k];
+        if let Some(h) = unit.twin {
+            hazard.teams[h].state = TeamState::Away;
+        }
         unit.shift_start.get_or_insert(now);
         unit.trips += 1;
         events.write(SimEvent::TeamCalled {
@@ -609,6 +799,11 @@ pub fn dispatch_units(
     }
 }
 
+/// People (or tasks, for road repair) a team takes on one trip.
+fn capacity(def: &TeamDef) -> u32 {
+    def.seats.max(1)
+}
+
 fn shift_over(u: &Unit, now: SimTime) -> bool {
     u.shift_start.is_some_and(|s| now >= s.plus(u.def.shift))
 }
@@ -618,9 +813,10 @@ fn shift_over(u: &Unit, now: SimTime) -> bool {
 pub fn advance_units(
     clock: Res<SimClock>,
     spec: Res<Spec>,
-    roads: Res<RoadState>,
+    mut roads: ResMut<RoadState>,
     mut cache: ResMut<RouteCache>,
     mut units: ResMut<Units>,
+    mut hazard: ResMut<HazardWorld>,
     index: Res<GroupIndex>,
     mut groups: Query<&mut AffectedGroup>,
     mut patients: ResMut<Patients>,
@@ -629,7 +825,13 @@ pub fn advance_units(
 ) {
     let now = clock.now;
     let city = &spec.0.city;
-    for unit in &mut units.units {
+    let Units {
+        units: list,
+        repairs,
+        repair_of,
+        ..
+    } = &mut *units;
+    for unit in list.iter_mut() {
         let state = unit.state.clone();
         match state {
             UnitState::Trip(mut trip) => {
@@ -645,12 +847,20 @@ pub fn advance_units(
                             patient.admitted.push((trip.arrive_at, n, h));
                             unit.carried += n;
                         }
-                        UnitTask::Rescue(g) | UnitTask::Evacuate(g) => {
+                        UnitTask::Repair(_) => {}
+                        UnitTask::Rescue(g) | UnitTask::Evacuate(g) | UnitTask::Extricate(g) => {
                             if let Ok(mut grp) = groups.get_mut(index.0[g.0 as usize]) {
                                 let n = pick_up(&mut grp, &trip, &spec.0, &mut rng, &mut patients);
                                 unit.carried += n.0;
                                 events.write(match trip.task {
                                     UnitTask::Rescue(_) => SimEvent::Rescued {
+                                        t: trip.pickup_at,
+                                        team: unit.def.id.clone(),
+                                        group: g.0,
+                                        alive: n.0,
+                                        dead: n.1,
+                                    },
+                                    UnitTask::Extricate(_) => SimEvent::Freed {
                                         t: trip.pickup_at,
                                         team: unit.def.id.clone(),
                                         group: g.0,
@@ -684,6 +894,23 @@ pub fn advance_units(
                 if trip.picked && trip.free_at <= now {
                     unit.busy_s += trip.free_at.secs() - trip.called_at.secs();
                     unit.state = UnitState::Idle { node: trip.free_node };
+                    if let UnitTask::Repair(seg) = trip.task {
+                        roads.set_damaged(seg, false);
+                        if let Some(r) = repair_of.remove(&seg) {
+                            repairs[r].repaired = Some((trip.free_at, unit.def.id.clone()));
+                        }
+                        unit.carried += 1;
+                        events.write(SimEvent::RoadRepaired {
+                            t: trip.free_at,
+                            team: unit.def.id.clone(),
+                            segment: seg,
+                            road: city.segments[seg as usize].name.clone().unwrap_or_default(),
+                        });
+                    }
+                    if let Some(h) = unit.twin {
+                        // Back to the hazards' roster, where it stands.
+                        hazard.teams[h].state = TeamState::Idle { node: trip.free_node };
+                    }
                 } else {
                     unit.state = UnitState::Trip(trip);
                 }
@@ -746,19 +973,37 @@ fn pick_up(
             g.moving.push((trip.arrive_at, n));
             (n, 0)
         }
+        UnitTask::Extricate(_) => {
+            g.rescue_en_route -= trip.people;
+            let n = trip.people.min(g.trapped);
+            g.trapped -= n;
+            let waited_h = (trip.pickup_at.secs() - g.trapped_at.unwrap_or(trip.pickup_at).secs()) as f64 / 3600.0;
+            let alive = survivors(n, spec.rescue.trapped_survival.at(waited_h), rng);
+            g.died += n - alive;
+            g.died_trapped += n - alive;
+            g.freed += alive;
+            let injured = match &spec.medical {
+                Some(m) if m.injured.rescued > 0.0 => patients.injure(
+                    m,
+                    rng.stream("medical"),
+                    g.home,
+                    alive,
+                    m.injured.rescued,
+                    trip.pickup_at,
+                ),
+                _ => 0,
+            };
+            g.hospitalised += injured;
+            // Freed at home; relief reaches them there.
+            g.present += alive - injured;
+            (alive, n - alive)
+        }
         UnitTask::Rescue(_) => {
             g.boat_en_route -= trip.people;
             let n = trip.people.min(g.stranded);
             g.stranded -= n;
             let waited_h = (trip.pickup_at.secs() - g.stranded_at.unwrap_or(trip.pickup_at).secs()) as f64 / 3600.0;
-            let share = spec.rescue.survival.at(waited_h);
-            let alive = if share >= 1.0 {
-                n
-            } else if share <= 0.0 {
-                0
-            } else {
-                Binomial::new(u64::from(n), share).map_or(0, |b| b.sample(rng.stream("rescue")) as u32)
-            };
+            let alive = survivors(n, spec.rescue.survival.at(waited_h), rng);
             g.died += n - alive;
             g.rescued += alive;
             if g.shelter.is_none() && g.node == g.home {
@@ -781,6 +1026,18 @@ fn pick_up(
             g.moving.push((trip.arrive_at, alive - injured));
             (alive, n - alive)
         }
-        UnitTask::Transport(..) => (0, 0),
+        UnitTask::Transport(..) | UnitTask::Repair(_) => (0, 0),
+    }
+}
+
+/// How many of `n` people are alive when each is alive with probability
+/// `share` (a binomial draw on stream `"rescue"`).
+fn survivors(n: u32, share: f64, rng: &mut RngStreams) -> u32 {
+    if share >= 1.0 {
+        n
+    } else if share <= 0.0 {
+        0
+    } else {
+        Binomial::new(u64::from(n), share).map_or(0, |b| b.sample(rng.stream("rescue")) as u32)
     }
 }

@@ -190,6 +190,36 @@ pub struct ImpactDef {
     pub groups: Vec<(u32, u32)>,
     /// Whether these people are ordered to a shelter.
     pub evacuate: bool,
+    /// Of each group's people, how many are trapped in collapsed buildings
+    /// (empty: nobody).
+    pub trapped: Vec<u32>,
+}
+
+/// Split `trapped` people over groups in proportion to their people (largest
+/// remainders, then group order), never more than a group has.
+pub fn split_trapped(groups: &[(u32, u32)], trapped: u32) -> Vec<u32> {
+    let total: u64 = groups.iter().map(|g| u64::from(g.1)).sum();
+    if trapped == 0 || total == 0 {
+        return Vec::new();
+    }
+    let trapped = u64::from(trapped).min(total);
+    let mut out: Vec<u32> = groups
+        .iter()
+        .map(|g| (u64::from(g.1) * trapped / total) as u32)
+        .collect();
+    let mut left = trapped - out.iter().map(|&t| u64::from(t)).sum::<u64>();
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&k| (std::cmp::Reverse(u64::from(groups[k].1) * trapped % total), k));
+    for k in order {
+        if left == 0 {
+            break;
+        }
+        if out[k] < groups[k].1 {
+            out[k] += 1;
+            left -= 1;
+        }
+    }
+    out
 }
 
 /// Evacuation resolved.
@@ -233,6 +263,8 @@ pub struct RescueDef {
     pub boat_depth_m: f64,
     /// Share alive by hours stranded.
     pub survival: SurvivalCurve,
+    /// Share alive by hours trapped in a collapsed building.
+    pub trapped_survival: SurvivalCurve,
 }
 
 /// What an inject does, resolved.
@@ -274,6 +306,8 @@ pub enum ActionDef {
         /// Zone indices it falls on; empty = everywhere.
         zones: Vec<usize>,
     },
+    /// Damage these segments (closed until repaired).
+    DamageRoads(Vec<SegmentId>),
     /// A new ignition of a running fire.
     SpotFire {
         /// Fire hazard id.
@@ -310,6 +344,8 @@ pub struct TeamDef {
     pub shift: SimDuration,
     /// Rest after a shift.
     pub rest: SimDuration,
+    /// Volunteer teams: skills.
+    pub skills: Vec<Skill>,
 }
 
 /// Weather resolved.
@@ -460,6 +496,8 @@ pub struct RunSpec {
     pub team_dispatch: TeamDispatchKind,
     /// Injuries, triage and hospital beds.
     pub medical: Option<MedicalDef>,
+    /// Water depth that damages a road, m (None: floods damage no road).
+    pub road_damage_depth_m: Option<f64>,
 }
 
 /// Medical resolved.
@@ -884,10 +922,12 @@ pub fn check(
                 "add `evacuation: Some(())` for the defaults (see docs/scenario-format.md, \"Evacuation\")",
             );
         }
+        check_trapped(&mut c, &f, imp.trapped, imp.people);
         if let Some(groups) = resolve_area(&mut c, &city, &imp.area, imp.people, &format!("{f}.area")) {
             impacts.push(ImpactDef {
                 at,
                 label: format!("{:?}", imp.area),
+                trapped: split_trapped(&groups, imp.trapped),
                 groups,
                 evacuate: imp.evacuate,
             });
@@ -947,8 +987,14 @@ pub fn check(
                     state: EdgeState::Slowed(*factor),
                 })
             }
-            Action::Impact { area, people, evacuate } => {
+            Action::Impact {
+                area,
+                people,
+                evacuate,
+                trapped,
+            } => {
                 c.count(&format!("{af}.people"), *people, "people");
+                check_trapped(&mut c, &af, *trapped, *people);
                 if *evacuate && s.evacuation.is_none() {
                     c.bad(
                         &format!("{af}.evacuate"),
@@ -959,10 +1005,14 @@ pub fn check(
                     ActionDef::Impact(ImpactDef {
                         at,
                         label: format!("{area:?}"),
+                        trapped: split_trapped(&groups, *trapped),
                         groups,
                         evacuate: *evacuate,
                     })
                 })
+            }
+            Action::DamageRoads(sel) => {
+                resolve_roads(&mut c, &city, sel, &format!("{af}.0")).map(ActionDef::DamageRoads)
             }
             Action::DepotOutOfService(d) => {
                 depot_idx(&mut c, d, &format!("{af}.0")).map(|depot| ActionDef::DepotService {
@@ -1079,6 +1129,10 @@ pub fn check(
         .as_ref()
         .map(|e| check_evacuation(&mut c, &city, e, &s.targets, &rescue));
     let medical = s.medical.as_ref().map(|m| check_medical(&mut c, &city, m));
+    let road_damage_depth_m = s.road_damage.as_ref().map(|d| {
+        c.positive("road_damage.flood_depth_m", d.flood_depth_m, 10.0, "m");
+        d.flood_depth_m
+    });
     let e = &s.economy;
     if let Some(gdp) = e.gdp_yuan {
         c.positive("economy.gdp_yuan", gdp, 1e15, "yuan");
@@ -1176,6 +1230,7 @@ pub fn check(
         rescue,
         team_dispatch: s.team_dispatch,
         medical,
+        road_damage_depth_m,
     })
 }
 
@@ -1195,11 +1250,29 @@ fn check_rescue(c: &mut Checker, r: &RescueSpec) -> RescueDef {
             SurvivalCurve::default()
         }
     };
+    let trapped_survival = match SurvivalCurve::new(&r.trapped_survival) {
+        Ok(curve) => curve,
+        Err(msg) => {
+            c.bad("rescue.trapped_survival", msg);
+            SurvivalCurve::default()
+        }
+    };
     RescueDef {
         wade_depth_m: r.wade_depth_m,
         stranded_depth_m: r.stranded_depth_m,
         boat_depth_m: r.boat_depth_m,
         survival,
+        trapped_survival,
+    }
+}
+
+/// Trapped people are some of an impact's people.
+fn check_trapped(c: &mut Checker, field: &str, trapped: u32, people: u32) {
+    if trapped > people {
+        c.bad(
+            &format!("{field}.trapped"),
+            format!("expected at most the impact's {people} people, found {trapped}"),
+        );
     }
 }
 
@@ -1321,32 +1394,67 @@ fn resolve_zones(c: &mut Checker, city: &CityMap, names: &[String], field: &str)
     out
 }
 
-/// Default time from the call to leaving the base: fire engines 2 min (turn-out
+/// Default time from a call to leaving the base: fire engines 2 min (turn-out
 /// time; GB 51080-2015 asks for arrival at the district edge within 5 min of
-/// dispatch), hazmat teams 10 min (suiting up; planning assumption).
-/// Default time from a call to leaving the base: fire 2 min (turn-out), hazmat
-/// 10 min (protective gear), boats and buses 30 min (crews called in, boat
-/// hitched; planning assumptions).
+/// dispatch); hazmat teams 10 min (protective gear); boats and buses 30 min
+/// (crews called in, boat hitched); ambulances 3 min (on standby); road repair
+/// 30 min (crew and machinery called in); town teams 20 min (local people
+/// gathered); volunteers 1 h (called in by phone). All but the fire engines'
+/// are planning assumptions.
 fn default_mobilise(kind: TeamKind) -> SimDuration {
     match kind {
         TeamKind::FireRescue => SimDuration(120),
         TeamKind::Hazmat => SimDuration(600),
-        TeamKind::Boat | TeamKind::Bus => SimDuration(1_800),
-        // An ambulance on standby leaves within minutes (planning assumption).
+        TeamKind::Boat | TeamKind::Bus | TeamKind::RoadRepair => SimDuration(1_800),
         TeamKind::Ambulance => SimDuration(180),
+        TeamKind::Town => SimDuration(1_200),
+        TeamKind::Volunteer => SimDuration(3_600),
     }
 }
 
 /// Default people per trip: an assault boat (冲锋舟) takes about 8 besides its
-/// crew; a coach 45 (planning assumptions).
-fn default_seats(kind: TeamKind) -> u32 {
+/// crew, a volunteer divers' boat 6; a coach 45; an ambulance one stretcher
+/// patient; rescue teams free 2 people from rubble per work period (planning
+/// assumptions).
+fn default_seats(kind: TeamKind, skills: &[Skill]) -> u32 {
     match kind {
         TeamKind::Boat => 8,
         TeamKind::Bus => 45,
-        // One stretcher patient (planning assumption).
         TeamKind::Ambulance => 1,
-        TeamKind::FireRescue | TeamKind::Hazmat => 0,
+        TeamKind::FireRescue | TeamKind::Town => 2,
+        TeamKind::Volunteer if skills == [Skill::Diving] => 6,
+        TeamKind::Volunteer => 2,
+        TeamKind::Hazmat | TeamKind::RoadRepair => 0,
     }
+}
+
+/// Default time on site for one task, s: hazmat 30 min to stop a release
+/// (close a valve or fit a leak-sealing kit in full gear); fire-rescue teams
+/// 1 h to free the people of one trip from rubble, town and volunteer teams
+/// 2 h (lighter tools); road repair 4 h per segment (fill a washout, lay
+/// temporary surface). Planning assumptions.
+fn default_work(kind: TeamKind) -> SimDuration {
+    match kind {
+        TeamKind::Hazmat => SimDuration(DEFAULT_HAZMAT_WORK_S),
+        TeamKind::FireRescue => SimDuration(3_600),
+        TeamKind::Town | TeamKind::Volunteer => SimDuration(7_200),
+        TeamKind::RoadRepair => SimDuration(4 * 3_600),
+        TeamKind::Boat | TeamKind::Bus | TeamKind::Ambulance => SimDuration(0),
+    }
+}
+
+/// Whether a team of `kind` with `skills` frees people trapped in collapsed buildings.
+pub fn frees_trapped(kind: TeamKind, skills: &[Skill]) -> bool {
+    match kind {
+        TeamKind::FireRescue | TeamKind::Town => true,
+        TeamKind::Volunteer => skills.iter().any(|s| matches!(s, Skill::Rope | Skill::Demolition)),
+        _ => false,
+    }
+}
+
+/// Whether a team of `kind` with `skills` takes stranded people off by boat.
+pub fn rescues_by_boat(kind: TeamKind, skills: &[Skill]) -> bool {
+    kind == TeamKind::Boat || (kind == TeamKind::Volunteer && skills.contains(&Skill::Diving))
 }
 
 /// Default boat speed through flooded streets and fields, km/h (assault boats
@@ -1397,19 +1505,38 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
                 c.bad(&format!("{f}.rate_m2_per_h"), "only FireRescue teams put out fires");
             }
         }
+        let k = t.kind;
+        if k == TeamKind::Volunteer && t.skills.is_empty() {
+            c.bad_hint(
+                &format!("{f}.skills"),
+                "a volunteer team needs at least one skill",
+                "skills: [Diving] (boat rescue), [Rope] or [Demolition] (people trapped in rubble)",
+            );
+        } else if k != TeamKind::Volunteer && !t.skills.is_empty() {
+            c.bad(&format!("{f}.skills"), "only Volunteer teams list skills");
+        }
+        let frees = frees_trapped(k, &t.skills);
+        let boats = rescues_by_boat(k, &t.skills);
+        let has_work = frees || matches!(k, TeamKind::Hazmat | TeamKind::RoadRepair);
         let work = match &t.work {
             Some(w) => {
-                if t.kind != TeamKind::Hazmat {
-                    c.bad(&format!("{f}.work"), "only Hazmat teams stop releases");
+                if !has_work {
+                    c.bad(
+                        &format!("{f}.work"),
+                        "only Hazmat, rescue (FireRescue, Town, Volunteer with Rope or Demolition) and RoadRepair teams have work on site",
+                    );
                 }
                 c.duration(&format!("{f}.work"), w)
             }
-            None => SimDuration(DEFAULT_HAZMAT_WORK_S),
+            None => default_work(k),
         };
-        let carries = matches!(t.kind, TeamKind::Boat | TeamKind::Bus | TeamKind::Ambulance);
-        let seats = t.seats.unwrap_or(default_seats(t.kind));
+        let carries = matches!(k, TeamKind::Boat | TeamKind::Bus | TeamKind::Ambulance) || boats || frees;
+        let seats = t.seats.unwrap_or(default_seats(k, &t.skills));
         if t.seats.is_some() && !carries {
-            c.bad(&format!("{f}.seats"), "only Boat, Bus and Ambulance teams carry people");
+            c.bad(
+                &format!("{f}.seats"),
+                "only Boat, Bus, Ambulance and rescue teams (FireRescue, Town, Volunteer) take people",
+            );
         } else if carries && !(1..=200).contains(&seats) {
             c.bad(
                 &format!("{f}.seats"),
@@ -1419,8 +1546,11 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
         let water_kmh = t.water_kmh.unwrap_or(DEFAULT_BOAT_WATER_KMH);
         if t.water_kmh.is_some() {
             c.positive(&format!("{f}.water_kmh"), water_kmh, 80.0, "km/h");
-            if t.kind != TeamKind::Boat {
-                c.bad(&format!("{f}.water_kmh"), "only Boat teams move on water");
+            if !boats {
+                c.bad(
+                    &format!("{f}.water_kmh"),
+                    "only Boat teams and Volunteer teams with Diving move on water",
+                );
             }
         }
         let shift = match t.shift.as_deref().map(parse_duration) {
@@ -1435,12 +1565,12 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
                 SimDuration(0)
             }
         };
-        if !carries {
+        if matches!(k, TeamKind::FireRescue | TeamKind::Hazmat) {
             for (field, given) in [("shift", t.shift.is_some()), ("rest", t.rest.is_some())] {
                 if given {
                     c.bad(
                         &format!("{f}.{field}"),
-                        "shifts and rest are modelled for Boat, Bus and Ambulance teams only so far; fire and hazmat teams work until their task is done",
+                        "shifts and rest are not modelled for FireRescue and Hazmat teams yet; they work until their task is done",
                     );
                 }
             }
@@ -1465,14 +1595,21 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
                 mobilise,
                 vehicle: Vehicle {
                     speed_kmh: speed,
-                    // Fire engines and hazmat trucks are heavy vehicles; buses
-                    // and boat trailers wade like relief trucks (DOMAIN.md, "Flood").
-                    wading_m: if carries { 0.3 } else { 1.1 },
-                    protected: t.kind == TeamKind::Hazmat,
+                    // Fire engines, hazmat trucks and road repair machinery
+                    // are heavy vehicles; buses, ambulances, boat trailers and
+                    // town and volunteer vehicles wade like relief trucks
+                    // (DOMAIN.md, "Flood").
+                    wading_m: if matches!(k, TeamKind::FireRescue | TeamKind::Hazmat | TeamKind::RoadRepair) {
+                        1.1
+                    } else {
+                        0.3
+                    },
+                    protected: k == TeamKind::Hazmat,
                 },
                 rate_m2_per_h: t.rate_m2_per_h,
                 work,
                 seats: if carries { seats } else { 0 },
+                skills: t.skills.clone(),
                 water_kmh,
                 shift,
                 rest,

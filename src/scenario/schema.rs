@@ -85,6 +85,11 @@ pub struct Scenario {
     /// Injured people, triage and hospital beds (nobody is injured when absent).
     #[serde(default)]
     pub medical: Option<MedicalSpec>,
+    /// Roads that floods damage (they stay closed, after the water has gone,
+    /// until a `RoadRepair` team has repaired them); see also the
+    /// `DamageRoads` inject.
+    #[serde(default)]
+    pub road_damage: Option<RoadDamageSpec>,
 }
 
 /// Injured people: how many, how urgent, and how many hospital beds they may
@@ -185,6 +190,9 @@ pub struct RescueSpec {
     /// `[(hours, share), ...]`, piecewise linear, hours increasing, shares not
     /// increasing; after the last point the share stays at its last value.
     pub survival: Vec<(f64, f64)>,
+    /// The same for people trapped in collapsed buildings, by hours since
+    /// they were trapped (default: the Tangshan 1976 series).
+    pub trapped_survival: Vec<(f64, f64)>,
 }
 
 impl Default for RescueSpec {
@@ -194,8 +202,19 @@ impl Default for RescueSpec {
             stranded_depth_m: 1.0,
             boat_depth_m: 0.3,
             survival: crate::people::survival::TANGSHAN_1976.to_vec(),
+            trapped_survival: crate::people::survival::TANGSHAN_1976.to_vec(),
         }
     }
+}
+
+/// Road damage by floods.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoadDamageSpec {
+    /// A segment whose water reached this depth, m, is damaged (surface and
+    /// embankment washed out): it stays closed after the water has gone until
+    /// a `RoadRepair` team has worked on it.
+    pub flood_depth_m: f64,
 }
 
 /// How boats and buses are assigned (a doctrine planners can compare).
@@ -234,11 +253,15 @@ pub struct TeamSpec {
     /// scenario-format docs).
     #[serde(default)]
     pub rate_m2_per_h: Option<f64>,
-    /// Hazmat teams: time at the source to stop a release (default `"30m"`).
+    /// Time a task takes on site: hazmat teams, to stop a release (default
+    /// `"30m"`); rescue teams (fire-rescue, town, volunteers), to free the
+    /// people of one trip from rubble (default fire-rescue `"1h"`, town and
+    /// volunteers `"2h"`); road repair teams, to repair one segment (default `"4h"`).
     #[serde(default)]
     pub work: Option<String>,
     /// Boats, buses and ambulances: people carried per trip (default: boat 8,
-    /// bus 45, ambulance 1).
+    /// bus 45, ambulance 1); rescue teams: people freed from rubble per `work`
+    /// (default 2).
     #[serde(default)]
     pub seats: Option<u32>,
     /// Boats: speed on flood water, km/h (default 10).
@@ -251,6 +274,9 @@ pub struct TeamSpec {
     /// Rest after a shift (default `"8h"`).
     #[serde(default)]
     pub rest: Option<String>,
+    /// Volunteer teams: what they can do (at least one).
+    #[serde(default)]
+    pub skills: Vec<Skill>,
 }
 
 fn default_one() -> u32 {
@@ -271,6 +297,26 @@ pub enum TeamKind {
     Bus,
     /// Ambulance: carries injured people to a hospital with a free bed.
     Ambulance,
+    /// Road repair team (道路抢险): reopens damaged road segments, one after
+    /// another, main roads first.
+    RoadRepair,
+    /// Town or village emergency team (乡镇/村 基层应急队伍): frees people
+    /// trapped in collapsed buildings near home, with light tools.
+    Town,
+    /// Volunteer rescue team; what it can do comes from its `skills`.
+    Volunteer,
+}
+
+/// Special skills of a volunteer team (the plan asks for more divers, rope
+/// and demolition specialists among volunteers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Skill {
+    /// Divers with a boat: take stranded people off flooded homes, like a `Boat` team.
+    Diving,
+    /// Rope rescue: free people trapped in collapsed buildings.
+    Rope,
+    /// Demolition and breaching: free people trapped in collapsed buildings.
+    Demolition,
 }
 
 /// Values at risk (all optional: without `gdp_yuan` no share of GDP is given).
@@ -651,6 +697,10 @@ pub struct ImpactSpec {
     /// Whether they are ordered to a shelter (needs an `evacuation` section).
     #[serde(default)]
     pub evacuate: bool,
+    /// Of the people, how many are trapped in collapsed buildings and need a
+    /// rescue team (fire-rescue, town, or volunteers with rope or demolition skills).
+    #[serde(default)]
+    pub trapped: u32,
 }
 
 /// A scripted inject.
@@ -689,7 +739,12 @@ pub enum Action {
         /// Whether they are ordered to a shelter.
         #[serde(default)]
         evacuate: bool,
+        /// Of them, trapped in collapsed buildings.
+        #[serde(default)]
+        trapped: u32,
     },
+    /// Damage roads: closed to every vehicle until a `RoadRepair` team has repaired them.
+    DamageRoads(RoadSel),
     /// A depot stops issuing (by depot id).
     DepotOutOfService(String),
     /// A depot resumes issuing.

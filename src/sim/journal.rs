@@ -267,6 +267,30 @@ pub enum SimEvent {
         /// Found dead (survival curve).
         dead: u32,
     },
+    /// A rescue team freed people trapped in a collapsed building.
+    Freed {
+        /// Time.
+        t: SimTime,
+        /// Team id.
+        team: String,
+        /// Group id.
+        group: u32,
+        /// Freed alive.
+        alive: u32,
+        /// Found dead (survival curve).
+        dead: u32,
+    },
+    /// A road repair team reopened a damaged segment.
+    RoadRepaired {
+        /// Time.
+        t: SimTime,
+        /// Team id.
+        team: String,
+        /// Segment index.
+        segment: u32,
+        /// Road name, if any.
+        road: String,
+    },
     /// An ambulance brought patients to a hospital.
     Admitted {
         /// Time.
@@ -327,6 +351,8 @@ impl SimEvent {
             | SimEvent::Stranded { t, .. }
             | SimEvent::PickedUp { t, .. }
             | SimEvent::Rescued { t, .. }
+            | SimEvent::Freed { t, .. }
+            | SimEvent::RoadRepaired { t, .. }
             | SimEvent::TeamResting { t, .. }
             | SimEvent::Admitted { t, .. }
             | SimEvent::RainStarted { t, .. } => *t,

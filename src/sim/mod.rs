@@ -182,6 +182,15 @@ fn apply_injects(
                     changed,
                 });
             }
+            ActionDef::DamageRoads(segments) => {
+                let changed = segments.iter().filter(|&&s| roads.set_damaged(s, true)).count();
+                events.write(SimEvent::RoadsChanged {
+                    t: inj.at,
+                    state: "Damaged".into(),
+                    segments: segments.len(),
+                    changed,
+                });
+            }
             ActionDef::Impact(mut imp) => {
                 imp.at = inj.at;
                 impacts.0.push(imp);
