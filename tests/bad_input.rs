@@ -377,11 +377,11 @@ fn bad_evacuation_rescue_medical_and_people_movers_are_refused() {
     );
     refused(
         &with(
-            r#"teams: [(id: "a", kind: Ambulance, base: "Depot", water_kmh: 10), (id: "f", kind: FireRescue, base: "Depot", shift: "8h"), (id: "b", kind: Bus, base: "Depot", seats: 0, shift: "0m")],"#,
+            r#"teams: [(id: "a", kind: Ambulance, base: "Depot", water_kmh: 10), (id: "f", kind: FireRescue, base: "Depot", rest: "a while"), (id: "b", kind: Bus, base: "Depot", seats: 0, shift: "0m")],"#,
         ),
         &[
             "teams[0].water_kmh: only Boat teams and Volunteer teams with Diving move on water",
-            "teams[1].shift: shifts and rest are not modelled for FireRescue and Hazmat teams yet",
+            "teams[1].rest:",
             "teams[2].seats: expected 1 to 200 people per trip, found 0",
             "teams[2].shift: expected a shift longer than zero",
         ],

@@ -220,3 +220,43 @@ fn fire_companies_free_trapped_people_before_they_fight_the_fire() {
     assert_eq!(t.trapped, t.freed_alive + t.found_dead + t.still_trapped_at_end);
     assert!(t.freed_alive > 0);
 }
+
+/// Fire companies on a long fire rest after their shift: with 3 h shifts and
+/// 2 h rests in the old-town fire, companies leave the fire line after 3 h of
+/// duty, rest 2 h at their station without a call, and the fire still gets
+/// put out by the others.
+#[test]
+fn fire_companies_rest_after_their_shift_and_fresh_ones_take_over() {
+    let text = std::fs::read_to_string(root().join("scenarios/linqing/old-town-fire.ron"))
+        .unwrap()
+        .replace("map: \"linqing\"", &format!("map: {:?}", root().join("assets/maps/linqing.ron")))
+        .replace("kind: FireRescue, ", "kind: FireRescue, shift: \"3h\", rest: \"2h\", ");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fire.ron");
+    std::fs::write(&path, text).unwrap();
+    let r = tabletop::run_file(&path, None).unwrap();
+    let ev = events(&r);
+    let rests = of(&ev, "TeamResting");
+    assert!(!rests.is_empty(), "a 3 h shift on an 11 h fire ends in rest");
+    let calls = of(&ev, "TeamCalled");
+    for rest in &rests {
+        let team = rest["team"].as_str().unwrap();
+        let (t, until) = (rest["t"].as_i64().unwrap(), rest["until"].as_i64().unwrap());
+        assert_eq!(until - t, 2 * 3600, "{rest}");
+        let first = calls
+            .iter()
+            .filter(|c| c["team"] == team && c["t"].as_i64().unwrap() <= t)
+            .map(|c| c["t"].as_i64().unwrap())
+            .min()
+            .expect("a team rests after it was called");
+        assert!(t - first >= 3 * 3600, "{team} rested {t} after a call at {first}");
+        assert!(
+            !calls
+                .iter()
+                .any(|c| c["team"] == team && (t..until).contains(&c["t"].as_i64().unwrap())),
+            "{team} was called while resting"
+        );
+    }
+    assert!(r.report.hazards.fires[0].out_at_h.is_some(), "the fire is still put out");
+    assert!(r.report.hazards.teams.iter().any(|t| t.rests > 0));
+}

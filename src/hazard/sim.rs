@@ -647,6 +647,30 @@ fn update_teams(
                     t: arrive,
                     team: team.def.id.clone(),
                 });
+                if team.shift_over(arrive) {
+                    start_rest(team, arrive, events);
+                } else {
+                    // Back on standby at the station: the operation is over for it.
+                    team.shift_start = None;
+                }
+            }
+            TeamState::Resting { until } if until <= now => {
+                let team = &mut world.teams[k];
+                team.state = TeamState::Idle { node: team.def.base };
+                team.shift_start = None;
+            }
+            // A fire team whose shift is over leaves the fire line to a fresh team.
+            TeamState::Working {
+                task: Task::Fire(_),
+                since,
+                ..
+            } if world.teams[k].shift_over(now) => {
+                let team = &mut world.teams[k];
+                team.worked_s += now.secs() - since.secs();
+                teams::send_home(team, now, city, roads, cache);
+                if matches!(team.state, TeamState::Idle { node } if node == team.def.base) {
+                    start_rest(team, now, events);
+                }
             }
             _ => {}
         }
@@ -658,6 +682,18 @@ fn task_id(world: &HazardWorld, task: Task) -> String {
         Task::Fire(f) => world.fires[f].def.id.clone(),
         Task::Release(r) => world.releases[r].def.id.clone(),
     }
+}
+
+/// The team rests at its base from `t` for its rest time.
+fn start_rest(team: &mut TeamRun, t: SimTime, events: &mut MessageWriter<SimEvent>) {
+    let until = t.plus(team.def.rest);
+    team.state = TeamState::Resting { until };
+    team.rests += 1;
+    events.write(SimEvent::TeamResting {
+        t,
+        team: team.def.id.clone(),
+        until,
+    });
 }
 
 /// Run every fire to now with the teams working on it; note fires that went out.
@@ -743,6 +779,19 @@ fn dispatch_teams(
         let TeamState::Idle { node } = world.teams[k].state else {
             continue;
         };
+        if now < world.teams[k].def.available {
+            continue;
+        }
+        if world.teams[k].shift_over(now) {
+            // Home to rest (it may have become free away from its base).
+            let team = &mut world.teams[k];
+            if node == team.def.base {
+                start_rest(team, now, events);
+            } else {
+                teams::send_home(team, now, city, roads, cache);
+            }
+            continue;
+        }
         let vehicle = world.teams[k].def.vehicle;
         let candidates: Vec<(Task, u32)> = match world.teams[k].def.kind {
             TeamKind::FireRescue => burning
@@ -1117,6 +1166,8 @@ pub struct TeamOut {
     pub tasks: u32,
     /// Hours at work on hazards.
     pub worked_h: f64,
+    /// Rests taken after shifts.
+    pub rests: u32,
 }
 
 /// Direct economic loss (DOMAIN.md: JRC depth–damage curves for the flood,
@@ -1293,6 +1344,7 @@ pub fn report(world: &World) -> HazardReport {
             kind: format!("{:?}", t.def.kind),
             tasks: t.tasks,
             worked_h: r3(t.worked_s as f64 / 3600.0),
+            rests: t.rests,
         })
         .collect();
     let economic_loss = economic_loss(h, spec);

@@ -6,8 +6,13 @@
 //! ```text
 //! Idle ──call──▶ EnRoute (mobilising, then driving) ──▶ Working ──task done──▶ Returning ──▶ Idle
 //!                                                        │
-//!                                                        └── another fire still burns ──▶ EnRoute
+//!                                                        ├── another fire still burns ──▶ EnRoute
+//!                                                        └── shift over ──▶ Returning ──▶ Resting ──▶ Idle
 //! ```
+//!
+//! A shift (default 12 h) counts from the first call at the base until the
+//! team is back on standby at its base; when it is over first the team leaves
+//! its task (another idle team takes over), drives home and rests (default 8 h).
 //!
 //! Dispatch (every hazard step, in [`SimSystems::Dispatch`] after the
 //! life-safety tasks of [`crate::response::units`] have taken the teams they
@@ -82,6 +87,11 @@ pub enum TeamState {
         /// Arrives at the base.
         arrive: SimTime,
     },
+    /// Resting at the base after a shift.
+    Resting {
+        /// Back on duty.
+        until: SimTime,
+    },
     /// Away on a life-safety task for the response (a fire-rescue team
     /// freeing people from rubble, see [`crate::response::units`]); idle again
     /// where that task ends.
@@ -101,6 +111,10 @@ pub struct TeamRun {
     pub worked_s: i64,
     /// Tasks started.
     pub tasks: u32,
+    /// Start of the current shift (its first call).
+    pub shift_start: Option<SimTime>,
+    /// Rests taken.
+    pub rests: u32,
 }
 
 impl TeamRun {
@@ -112,7 +126,14 @@ impl TeamRun {
             suppression: None,
             worked_s: 0,
             tasks: 0,
+            shift_start: None,
+            rests: 0,
         }
+    }
+
+    /// Whether its shift is over at `now`.
+    pub fn shift_over(&self, now: SimTime) -> bool {
+        self.shift_start.is_some_and(|s| now >= s.plus(self.def.shift))
     }
 
     /// The task it is on, if any.
@@ -150,6 +171,7 @@ pub fn call(
     };
     let depart = now.plus(mobilise);
     let arrive = depart.plus(SimDuration(drive.ceil() as i64));
+    team.shift_start.get_or_insert(now);
     team.state = TeamState::EnRoute {
         task,
         depart,
@@ -227,6 +249,7 @@ mod tests {
             shift: SimDuration(12 * 3600),
             rest: SimDuration(8 * 3600),
             skills: Vec::new(),
+            available: SimTime::ZERO,
         })
     }
 

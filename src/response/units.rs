@@ -278,7 +278,7 @@ impl Units {
             };
             let mut def = def.clone();
             if twin.is_some() {
-                // Shifts are not modelled for fire companies yet.
+                // The hazards keep a fire company's shift and rest.
                 def.shift = SimDuration(i64::MAX / 4);
             }
             units.push(Unit {
@@ -565,10 +565,11 @@ pub fn dispatch_units(
         .units
         .iter()
         .enumerate()
+        .filter(|(_, u)| now >= u.def.available)
         .filter_map(|(k, u)| match (u.twin, &u.state) {
             // A fire company is free when the hazards' twin is idle.
             (Some(h), UnitState::Idle { .. }) => match hazard.teams[h].state {
-                TeamState::Idle { node } => Some((k, node)),
+                TeamState::Idle { node } if !hazard.teams[h].shift_over(now) => Some((k, node)),
                 _ => None,
             },
             (None, UnitState::Idle { node }) if !shift_over(u, now) => Some((k, *node)),
@@ -785,7 +786,9 @@ pub fn dispatch_units(
         trip.people = people;
         let unit = &mut units.units[k];
         if let Some(h) = unit.twin {
+            // Its shift (kept by the hazards) starts with this call if it has not yet.
             hazard.teams[h].state = TeamState::Away;
+            hazard.teams[h].shift_start.get_or_insert(now);
         }
         unit.shift_start.get_or_insert(now);
         unit.trips += 1;

@@ -346,6 +346,8 @@ pub struct TeamDef {
     pub rest: SimDuration,
     /// Volunteer teams: skills.
     pub skills: Vec<Skill>,
+    /// On duty from.
+    pub available: SimTime,
 }
 
 /// Weather resolved.
@@ -1122,7 +1124,7 @@ pub fn check(
         rain_mm_h: rain,
         rain_zones,
     };
-    let teams = check_teams(&mut c, &city, &s.teams);
+    let teams = check_teams(&mut c, &city, &s.teams, start, end);
     let rescue = check_rescue(&mut c, &s.rescue);
     let evacuation = s
         .evacuation
@@ -1476,7 +1478,13 @@ pub const DEFAULT_SHIFT_S: i64 = 12 * 3_600;
 /// Default rest after a shift, s: 8 h (planning assumption).
 pub const DEFAULT_REST_S: i64 = 8 * 3_600;
 
-fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamDef> {
+fn check_teams(
+    c: &mut Checker,
+    city: &CityMap,
+    specs: &[TeamSpec],
+    start: NaiveDateTime,
+    end: SimTime,
+) -> Vec<TeamDef> {
     let mut out = Vec::new();
     let mut ids = std::collections::BTreeMap::new();
     for (k, t) in specs.iter().enumerate() {
@@ -1565,19 +1573,13 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
                 SimDuration(0)
             }
         };
-        if matches!(k, TeamKind::FireRescue | TeamKind::Hazmat) {
-            for (field, given) in [("shift", t.shift.is_some()), ("rest", t.rest.is_some())] {
-                if given {
-                    c.bad(
-                        &format!("{f}.{field}"),
-                        "shifts and rest are not modelled for FireRescue and Hazmat teams yet; they work until their task is done",
-                    );
-                }
-            }
-        }
         let rest = match &t.rest {
             Some(d) => c.duration(&format!("{f}.rest"), d),
             None => SimDuration(DEFAULT_REST_S),
+        };
+        let available = match &t.available {
+            Some(a) => c.time(&format!("{f}.available"), a, start, end),
+            None => SimTime::ZERO,
         };
         let Some(place) = c.place(city, &t.base, &format!("{f}.base")) else {
             continue;
@@ -1610,6 +1612,7 @@ fn check_teams(c: &mut Checker, city: &CityMap, specs: &[TeamSpec]) -> Vec<TeamD
                 work,
                 seats: if carries { seats } else { 0 },
                 skills: t.skills.clone(),
+                available,
                 water_kmh,
                 shift,
                 rest,

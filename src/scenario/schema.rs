@@ -277,6 +277,10 @@ pub struct TeamSpec {
     /// Volunteer teams: what they can do (at least one).
     #[serde(default)]
     pub skills: Vec<Skill>,
+    /// On duty from this time (default: the start): reinforcements from
+    /// neighbouring counties, or crews called in for a second shift.
+    #[serde(default)]
+    pub available: Option<TimeSpec>,
 }
 
 fn default_one() -> u32 {
