@@ -129,11 +129,12 @@ fn teams_rest_after_their_shift_and_take_no_call_while_resting() {
 #[test]
 fn a_boat_after_the_survival_window_finds_only_the_dead() {
     let dir = tempfile::tempdir().unwrap();
-    // Nobody survives more than 30 minutes cut off; boats need longer than that.
+    // Nobody survives 0.16 h (9.6 min) cut off; every boat trip takes longer
+    // than that: launching alone takes 10 min, even for a boat already on the water.
     let path = variant(&dir, |t| {
         t.replace(
             "    dispatch: EarliestDeadlineFirst,",
-            "    dispatch: EarliestDeadlineFirst,\n    rescue: (survival: [(0, 1.0), (0.5, 0.0)]),",
+            "    dispatch: EarliestDeadlineFirst,\n    rescue: (survival: [(0, 1.0), (0.16, 0.0)]),",
         )
     });
     let r = tabletop::run_file(&path, None).unwrap();
