@@ -261,3 +261,62 @@ fn the_plan_indicators_sit_beside_the_run() {
     assert_eq!(deaths.status, Status::NotApplicable);
     assert!(r.report_json().contains("\"indicators\""));
 }
+
+/// A truck never plans or starts a road deeper than it can wade: after every
+/// step of the levee breach, each truck's route ahead (the segment it is
+/// already on excepted: it finishes that one) is drivable for it, or it waits.
+#[test]
+fn no_truck_heads_into_water_deeper_than_it_can_wade() {
+    use bevy::prelude::*;
+    use tabletop::city::routing::{RoadState, traverse_s};
+    use tabletop::response::trucks::{Truck, TruckState};
+    use tabletop::sim::{SimSystems, SimTick, Spec};
+
+    #[derive(Resource, Default)]
+    struct Seen {
+        checked: u64,
+        wet_routes: u64,
+    }
+
+    fn check(spec: Res<Spec>, roads: Res<RoadState>, trucks: Query<(&Truck, &TruckState)>, mut seen: ResMut<Seen>) {
+        let city = &spec.0.city;
+        for (truck, st) in &trucks {
+            let m = &st.motion;
+            if m.waiting {
+                continue;
+            }
+            let skip = usize::from(m.progress_m > 0.0);
+            for &e in m.route.iter().skip(skip) {
+                let s = city.segment_of(e);
+                seen.checked += 1;
+                if roads.depth(s) > 0.0 {
+                    seen.wet_routes += 1;
+                }
+                assert!(
+                    traverse_s(city, &roads, s, truck.vehicle).is_some(),
+                    "{} plans segment {s} under {} m of water (wades {} m)",
+                    truck.id,
+                    roads.depth(s),
+                    truck.vehicle.wading_m
+                );
+            }
+        }
+    }
+
+    let spec = std::sync::Arc::new(
+        tabletop::scenario::load(&root().join("scenarios/linqing/wei-levee-breach.ron"), None).unwrap(),
+    );
+    let mut app = tabletop::sim::build_app(spec);
+    app.init_resource::<Seen>()
+        .add_systems(SimTick, check.after(SimSystems::Journal));
+    let steps = {
+        let c = app.world().resource::<tabletop::sim::SimClock>();
+        c.end.secs() / c.step.secs()
+    };
+    for _ in 0..steps {
+        app.world_mut().run_schedule(SimTick);
+    }
+    let seen = app.world().resource::<Seen>();
+    assert!(seen.checked > 10_000, "trucks drove: {}", seen.checked);
+    assert!(seen.wet_routes > 0, "some routes run through shallow water");
+}

@@ -229,7 +229,10 @@ fn fire_companies_free_trapped_people_before_they_fight_the_fire() {
 fn fire_companies_rest_after_their_shift_and_fresh_ones_take_over() {
     let text = std::fs::read_to_string(root().join("scenarios/linqing/old-town-fire.ron"))
         .unwrap()
-        .replace("map: \"linqing\"", &format!("map: {:?}", root().join("assets/maps/linqing.ron")))
+        .replace(
+            "map: \"linqing\"",
+            &format!("map: {:?}", root().join("assets/maps/linqing.ron")),
+        )
         .replace("kind: FireRescue, ", "kind: FireRescue, shift: \"3h\", rest: \"2h\", ");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fire.ron");
@@ -257,6 +260,9 @@ fn fire_companies_rest_after_their_shift_and_fresh_ones_take_over() {
             "{team} was called while resting"
         );
     }
-    assert!(r.report.hazards.fires[0].out_at_h.is_some(), "the fire is still put out");
+    assert!(
+        r.report.hazards.fires[0].out_at_h.is_some(),
+        "the fire is still put out"
+    );
     assert!(r.report.hazards.teams.iter().any(|t| t.rests > 0));
 }
