@@ -105,7 +105,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("old-town-fire", "36d9f8a1e9676594"),
     ("reserves-stretched", "4b3338fffe86b6b8"),
     ("storm-ammonia", "583d83aa38c35148"),
-    ("wei-breach-evacuation", "d3b44a9bccd463bc"),
+    ("wei-breach-evacuation", "bfb9d42c2588ec9b"),
     ("wei-flood-west", "ce183d34b2e475dd"),
     ("wei-levee-breach", "fe6e0f2caa307e86"),
 ];

@@ -301,7 +301,24 @@ pub fn activate_impacts(
             let trapped = imp.trapped.get(gi).copied().unwrap_or(0);
             let people = people - trapped;
             if trapped > 0 {
-                let group = AffectedGroup::trapped_at_home(GroupId(index.0.len() as u32), node, zone, trapped, imp.at);
+                let mut group =
+                    AffectedGroup::trapped_at_home(GroupId(index.0.len() as u32), node, zone, trapped, imp.at);
+                // Their homes have collapsed: with an evacuation in the
+                // scenario, survivors walk to the nearest shelter with room.
+                if let Some(evac) = spec.0.evacuation.as_ref()
+                    && let Some(s) = shelters.reserve_nearest(&city.0, &roads, &mut cache, evac.walker, node, trapped)
+                {
+                    let at = shelters.defs[s].node;
+                    group.shelter = Some(s);
+                    group.node = at;
+                    group.walk_s = cache
+                        .tree(&city.0, &roads, at, crate::city::routing::TreeDir::To, evac.walker)
+                        .time_to(node)
+                        .unwrap_or_else(|| {
+                            city.0.node_xy[node as usize].dist(city.0.node_xy[at as usize])
+                                / (evac.walker.speed_kmh / 3.6)
+                        });
+                }
                 events.write(SimEvent::Affected {
                     t: imp.at,
                     group: group.id.0,

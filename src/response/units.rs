@@ -997,8 +997,13 @@ fn pick_up(
                 _ => 0,
             };
             g.hospitalised += injured;
-            // Freed at home; relief reaches them there.
-            g.present += alive - injured;
+            if g.shelter.is_some() {
+                // Their home collapsed: they walk to the shelter reserved for them.
+                g.moving.push((trip.pickup_at.plus(secs(g.walk_s)), alive - injured));
+            } else {
+                // Relief reaches them where they were freed.
+                g.present += alive - injured;
+            }
             (alive, n - alive)
         }
         UnitTask::Rescue(_) => {
