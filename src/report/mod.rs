@@ -590,6 +590,54 @@ impl RunResult {
                     .unwrap_or_default()
             ));
         }
+        let p = &r.people;
+        let hours = |h: Option<f64>| h.map_or("—".to_string(), |h| format!("{h:.1} h"));
+        if let Some(e) = &p.evacuation {
+            out.push_str(&format!(
+                "  evacuation: {} ordered out, {} walked, {} by bus, {} refused, {} found no shelter place; peak {} in shelters\n",
+                e.ordered, e.walked, e.by_bus, e.refused, e.no_shelter, e.peak_sheltered
+            ));
+        }
+        if let Some(x) = &p.rescue {
+            out.push_str(&format!(
+                "  cut off by water: {} people, {} rescued alive, {} found dead, {} still cut off; median wait for a boat {}\n",
+                x.stranded,
+                x.rescued_alive,
+                x.died_waiting,
+                x.still_stranded_at_end,
+                hours(x.wait_h_median)
+            ));
+        }
+        if let Some(x) = &p.trapped {
+            out.push_str(&format!(
+                "  trapped in rubble: {} people, {} freed alive, {} found dead, {} still trapped; median wait for a rescue team {}\n",
+                x.trapped,
+                x.freed_alive,
+                x.found_dead,
+                x.still_trapped_at_end,
+                hours(x.wait_h_median)
+            ));
+        }
+        if let Some(m) = &p.medical {
+            out.push_str(&format!(
+                "  injured: {} red ({} admitted, median {} to hospital), {} yellow ({} admitted), {} green treated on the spot\n",
+                m.red.injured,
+                m.red.admitted,
+                hours(m.red.hours_p50),
+                m.yellow.injured,
+                m.yellow.admitted,
+                m.green
+            ));
+        }
+        if let Some(x) = &p.roads {
+            out.push_str(&format!(
+                "  damaged roads: {} segments, {} repaired, {} still closed; median {} from damage to reopening\n",
+                x.damaged,
+                x.repaired,
+                x.still_damaged_at_end,
+                hours(x.closed_h_median)
+            ));
+        }
         if let Some(e) = &hz.economic_loss {
             out.push_str(&format!(
                 "  direct economic loss: {:.1} million yuan{}\n",
