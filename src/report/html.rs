@@ -814,21 +814,45 @@ fn people_html(p: &super::people::PeopleOut) -> String {
         s.push_str("</table>");
     }
     if !p.teams.is_empty() {
-        s.push_str("<table><tr><th>response team</th><th>kind</th><th>trips</th><th>people carried or freed / segments repaired</th><th>hours busy</th><th>rests</th><th>at the end</th></tr>");
-        for u in &p.teams {
+        // One row per team entry of the scenario (`id-1`, `id-2`, ... together).
+        s.push_str("<table><tr><th>response teams</th><th>kind</th><th>teams</th><th>trips</th><th>people carried or freed / segments repaired</th><th>hours busy</th><th>rests</th><th>at the end</th></tr>");
+        let base = |id: &str| -> String {
+            match id.rsplit_once('-') {
+                Some((b, n)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => b.to_string(),
+                _ => id.to_string(),
+            }
+        };
+        let mut k = 0;
+        while k < p.teams.len() {
+            let name = base(&p.teams[k].id);
+            let kind = p.teams[k].kind;
+            let rows: Vec<_> = p.teams[k..]
+                .iter()
+                .take_while(|u| u.kind == kind && base(&u.id) == name)
+                .collect();
+            let mut states: Vec<(&str, usize)> = Vec::new();
+            for u in &rows {
+                match states.iter_mut().find(|(st, _)| *st == u.state_at_end) {
+                    Some((_, n)) => *n += 1,
+                    None => states.push((u.state_at_end, 1)),
+                }
+            }
+            let at_end: Vec<String> = states.iter().map(|(st, n)| format!("{n} {st}")).collect();
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td></tr>",
-                esc(&u.id),
-                u.kind,
-                u.trips,
-                u.people,
-                u.busy_h,
-                u.rests,
-                u.state_at_end
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td></tr>",
+                esc(&name),
+                kind,
+                rows.len(),
+                rows.iter().map(|u| u.trips).sum::<u32>(),
+                rows.iter().map(|u| u.people).sum::<u32>(),
+                rows.iter().map(|u| u.busy_h).sum::<f64>(),
+                rows.iter().map(|u| u.rests).sum::<u32>(),
+                at_end.join(", ")
             );
+            k += rows.len();
         }
-        s.push_str("</table>");
+        s.push_str("</table><p class=\"note\">Per team in <code>report.json</code> → <code>people.teams</code>.</p>");
     }
     s
 }
