@@ -86,14 +86,20 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A batch was stopped (Ctrl-C) before all its runs were done; the rows
+    /// so far are kept (exit status 130, as for SIGINT).
+    #[error("stopped before the batch was done")]
+    Interrupted,
 }
 
 impl Error {
-    /// Process exit status: 2 for bad input (including unreadable input files), 1 otherwise.
+    /// Process exit status: 2 for bad input (including unreadable input files),
+    /// 130 for an interrupted batch, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Input(_) | Error::Io { .. } => 2,
             Error::Write { .. } => 1,
+            Error::Interrupted => 130,
         }
     }
 

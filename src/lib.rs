@@ -29,6 +29,7 @@
 //! wherever order reaches a result, a single-threaded schedule.
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod city;
 pub mod error;
 pub mod hazard;

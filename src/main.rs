@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "tabletop",
     version,
-    after_help = "EXIT STATUS:\n  0  success\n  1  a run failed (e.g. the output folder could not be written)\n  2  bad input: a scenario, layout or map file was refused, or bad arguments\n\nEXAMPLES:\n  tabletop run scenarios/linqing/wei-flood-west.ron --out out/\n  tabletop run scenarios/linqing/wei-flood-west.ron --layout scenarios/layouts/more-town-depots.ron --out out/more\n  tabletop validate scenarios/linqing/*.ron\n  tabletop map --places"
+    after_help = "EXIT STATUS:\n  0  success\n  1  a run failed (e.g. the output folder could not be written)\n  2  bad input: a scenario, layout or map file was refused, or bad arguments\n  130  a batch was interrupted (Ctrl-C); its finished rows are kept\n\nEXAMPLES:\n  tabletop run scenarios/linqing/wei-flood-west.ron --out out/\n  tabletop run scenarios/linqing/wei-flood-west.ron --layout scenarios/layouts/more-town-depots.ron --out out/more\n  tabletop validate scenarios/linqing/*.ron\n  tabletop batch scenarios/linqing/wei-flood-west.ron --runs 200 --out batch/\n  tabletop run scenarios/linqing/wei-flood-west.ron --draw 137 --out out/137\n  tabletop map --places"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -26,6 +26,11 @@ struct Cli {
 enum Command {
     /// Run a scenario headless and write a report folder.
     Run(RunArgs),
+    /// Run a scenario many times with the draws of its `uncertainty` section,
+    /// in parallel; write runs.csv (one row per run) and summary.json.
+    Batch(BatchArgs),
+    /// Combine the folders of a sharded batch (`batch --shard K/N`) into one.
+    Merge(MergeArgs),
     /// Check scenario files without running them (exit status 2 if any is refused).
     Validate(ValidateArgs),
     /// List what is on a map: zones, places, named roads.
@@ -114,6 +119,46 @@ struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Run draw I of a batch (its uncertain parameters and seed), as `batch` runs it.
+    #[arg(long, value_name = "I")]
+    draw: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+struct BatchArgs {
+    /// The scenario file.
+    #[arg(value_name = "SCENARIO.ron")]
+    scenario: PathBuf,
+    #[command(flatten)]
+    layout: LayoutArg,
+    /// Runs in the batch (draws 0 to N−1).
+    #[arg(long, value_name = "N")]
+    runs: u64,
+    /// Runs at once (default: the number of CPU cores).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Folder for runs.csv, summary.json and batch.json.
+    #[arg(long, short, value_name = "DIR", default_value = "batch")]
+    out: PathBuf,
+    /// Carry on an interrupted batch in the same folder.
+    #[arg(long)]
+    resume: bool,
+    /// Run only shard K of N (draws i with i mod N = K); combine with `merge`.
+    #[arg(long, value_name = "K/N", value_parser = tabletop::batch::run::Shard::parse)]
+    shard: Option<tabletop::batch::run::Shard>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// Shard folders (each with batch.json and runs.csv).
+    #[arg(value_name = "DIR", required = true)]
+    dirs: Vec<PathBuf>,
+    /// Folder for the merged runs.csv, summary.json and batch.json.
+    #[arg(long, short, value_name = "DIR")]
+    out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -169,7 +214,12 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
     match cli.command {
         Command::Run(a) => {
             let t0 = Instant::now();
-            let result = tabletop::run_file(&a.scenario, a.layout.layout.as_deref())?;
+            let spec = tabletop::scenario::load(&a.scenario, a.layout.layout.as_deref())?;
+            let spec = match a.draw {
+                Some(i) => tabletop::batch::draw::apply(&spec, i).0,
+                None => spec,
+            };
+            let result = tabletop::run_spec(std::sync::Arc::new(spec));
             tabletop::report::write_atomically(&a.out, &result.files())?;
             if !a.quiet {
                 print!("{}", result.summary());
@@ -179,6 +229,54 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
                     t0.elapsed().as_secs_f64()
                 );
             }
+            Ok(())
+        }
+        Command::Batch(a) => {
+            let t0 = Instant::now();
+            let spec = std::sync::Arc::new(tabletop::scenario::load(&a.scenario, a.layout.layout.as_deref())?);
+            let stop: &'static std::sync::atomic::AtomicBool =
+                Box::leak(Box::new(std::sync::atomic::AtomicBool::new(false)));
+            // Ctrl-C: finish the runs under way, keep their rows, stop.
+            let _ = ctrlc::set_handler(move || {
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                eprintln!("\nstopping after the runs under way (their rows are kept)...");
+            });
+            let opts = tabletop::batch::run::Options {
+                runs: a.runs,
+                jobs: a
+                    .jobs
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+                shard: a.shard,
+                resume: a.resume,
+                progress: !a.quiet,
+            };
+            match tabletop::batch::run::run_batch(spec, &a.out, &opts, stop)? {
+                tabletop::batch::run::Outcome::Done { runs } => {
+                    if !a.quiet {
+                        println!(
+                            "{runs} runs in {:.1} s with {} jobs: {} (runs.csv, summary.json, batch.json)",
+                            t0.elapsed().as_secs_f64(),
+                            opts.jobs,
+                            a.out.display()
+                        );
+                    }
+                    Ok(())
+                }
+                tabletop::batch::run::Outcome::Interrupted { done, of } => {
+                    eprintln!(
+                        "interrupted: {done} of {of} runs done, kept in {}; run the same command with --resume to carry on",
+                        a.out.join("runs.partial.csv").display()
+                    );
+                    Err(tabletop::Error::Interrupted)
+                }
+            }
+        }
+        Command::Merge(a) => {
+            let n = tabletop::batch::run::merge(&a.dirs, &a.out)?;
+            println!(
+                "{n} runs merged: {} (runs.csv, summary.json, batch.json)",
+                a.out.display()
+            );
             Ok(())
         }
         Command::Validate(a) => {

@@ -500,6 +500,8 @@ pub struct RunSpec {
     pub medical: Option<MedicalDef>,
     /// Water depth that damages a road, m (None: floods damage no road).
     pub road_damage_depth_m: Option<f64>,
+    /// What is uncertain (checked), for batches.
+    pub uncertainty: Option<UncertaintySpec>,
 }
 
 /// Medical resolved.
@@ -1131,6 +1133,10 @@ pub fn check(
         .as_ref()
         .map(|e| check_evacuation(&mut c, &city, e, &s.targets, &rescue));
     let medical = s.medical.as_ref().map(|m| check_medical(&mut c, &city, m));
+    let uncertainty = s.uncertainty.as_ref().map(|u| {
+        check_uncertainty(&mut c, u, s);
+        u.clone()
+    });
     let road_damage_depth_m = s.road_damage.as_ref().map(|d| {
         c.positive("road_damage.flood_depth_m", d.flood_depth_m, 10.0, "m");
         d.flood_depth_m
@@ -1233,6 +1239,7 @@ pub fn check(
         team_dispatch: s.team_dispatch,
         medical,
         road_damage_depth_m,
+        uncertainty,
     })
 }
 
@@ -1265,6 +1272,117 @@ fn check_rescue(c: &mut Checker, r: &RescueSpec) -> RescueDef {
         boat_depth_m: r.boat_depth_m,
         survival,
         trapped_survival,
+    }
+}
+
+/// Distributions with sane parameters and ranges; hazards that exist and
+/// have what is made uncertain.
+fn check_uncertainty(c: &mut Checker, u: &UncertaintySpec, s: &Scenario) {
+    let dist = |c: &mut Checker, field: &str, d: &Option<crate::batch::dist::Dist>, lo: f64, hi: f64, what: &str| {
+        let Some(d) = d else { return };
+        if let Some(msg) = d.problem() {
+            c.bad(field, msg);
+        } else {
+            let (a, b) = d.range();
+            if a < lo || b > hi {
+                let expected = if hi.is_finite() {
+                    format!("expected {what} from {lo} to {hi}")
+                } else {
+                    format!("expected {what} of {lo} or more")
+                };
+                c.bad(
+                    field,
+                    format!(
+                        "{expected}; this distribution reaches [{a}, {b}] (bound it, e.g. a Normal with min and max)"
+                    ),
+                );
+            }
+        }
+    };
+    dist(c, "uncertainty.wind_m_s", &u.wind_m_s, 0.0, 60.0, "wind speeds (m/s)");
+    dist(
+        c,
+        "uncertainty.wind_from_deg",
+        &u.wind_from_deg,
+        0.0,
+        360.0,
+        "directions (degrees)",
+    );
+    dist(
+        c,
+        "uncertainty.rain_scale",
+        &u.rain_scale,
+        0.0,
+        f64::INFINITY,
+        "factors",
+    );
+    dist(
+        c,
+        "uncertainty.households_share",
+        &u.households_share,
+        0.0,
+        1.0,
+        "shares",
+    );
+    c.non_negative("uncertainty.truck_breakdown", u.truck_breakdown, 1.0, "(a probability)");
+    c.non_negative(
+        "uncertainty.team_unavailable",
+        u.team_unavailable,
+        1.0,
+        "(a probability)",
+    );
+    for (k, r) in u.road_failures.iter().enumerate() {
+        c.non_negative(
+            &format!("uncertainty.road_failures[{k}].p"),
+            r.p,
+            1.0,
+            "(a probability)",
+        );
+    }
+    for (k, h) in u.hazards.iter().enumerate() {
+        let f = format!("uncertainty.hazards[{k}]");
+        let spec = hazard_specs(s).find(|x| hazard_id(x) == h.id);
+        match spec {
+            None => {
+                let ids: Vec<&str> = hazard_specs(s).map(hazard_id).collect();
+                c.bad_hint(
+                    &format!("{f}.id"),
+                    format!("no hazard with id \"{}\"", h.id),
+                    format!("hazard ids: {}", ids.join(", ")),
+                );
+            }
+            Some(x) => {
+                if h.inflow_scale.is_some() && !matches!(x, HazardSpec::Breach { .. }) {
+                    c.bad(&format!("{f}.inflow_scale"), "only breaches have an inflow");
+                }
+                if h.release_scale.is_some() && !matches!(x, HazardSpec::Release { .. }) {
+                    c.bad(&format!("{f}.release_scale"), "only releases have a rate or mass");
+                }
+            }
+        }
+        dist(c, &format!("{f}.start_shift_h"), &h.start_shift_h, -1e4, 1e4, "hours");
+        dist(
+            c,
+            &format!("{f}.inflow_scale"),
+            &h.inflow_scale,
+            0.0,
+            f64::INFINITY,
+            "factors",
+        );
+        dist(
+            c,
+            &format!("{f}.release_scale"),
+            &h.release_scale,
+            0.0,
+            f64::INFINITY,
+            "factors",
+        );
+    }
+}
+
+fn hazard_id(h: &HazardSpec) -> &str {
+    match h {
+        HazardSpec::Breach { id, .. } | HazardSpec::Fire { id, .. } | HazardSpec::Release { id, .. } => id,
     }
 }
 

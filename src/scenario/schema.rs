@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::time::TimeSpec;
-use crate::city::map_schema::LatLon;
+use crate::batch::dist::Dist;
+use crate::city::map_schema::{LatLon, RoadClass};
 
 /// One scenario file: all the input to a run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,6 +91,10 @@ pub struct Scenario {
     /// `DamageRoads` inject.
     #[serde(default)]
     pub road_damage: Option<RoadDamageSpec>,
+    /// What is uncertain: distributions drawn afresh for each run of a batch
+    /// (`tabletop batch`, or `tabletop run --draw I` for one of them).
+    #[serde(default)]
+    pub uncertainty: Option<UncertaintySpec>,
 }
 
 /// Injured people: how many, how urgent, and how many hospital beds they may
@@ -205,6 +210,56 @@ impl Default for RescueSpec {
             trapped_survival: crate::people::survival::TANGSHAN_1976.to_vec(),
         }
     }
+}
+
+/// What is uncertain in a scenario. Run `i` of a batch draws every entry
+/// from a stream seeded by (the scenario's seed, `i`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UncertaintySpec {
+    /// Per hazard (by id): its start, breach inflow, release size.
+    pub hazards: Vec<HazardUncertainty>,
+    /// Wind speed at 10 m, m/s (replaces the weather's).
+    pub wind_m_s: Option<Dist>,
+    /// Direction the wind blows from, degrees (replaces the weather's).
+    pub wind_from_deg: Option<Dist>,
+    /// Factor on every rain intensity (the weather's and rain injects').
+    pub rain_scale: Option<Dist>,
+    /// Each segment of a road class fails (damaged from the start) with a probability.
+    pub road_failures: Vec<RoadFailure>,
+    /// Each truck is broken down for the whole run with this probability.
+    pub truck_breakdown: f64,
+    /// Each team is unavailable for the whole run with this probability.
+    pub team_unavailable: f64,
+    /// Household reserve share (replaces `households.share`).
+    pub households_share: Option<Dist>,
+}
+
+/// What is uncertain about one hazard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HazardUncertainty {
+    /// Hazard id (from `hazards`).
+    pub id: String,
+    /// Hours added to its start (may be negative; the start stays inside the run).
+    #[serde(default)]
+    pub start_shift_h: Option<Dist>,
+    /// Breaches: factor on the inflow hydrograph.
+    #[serde(default)]
+    pub inflow_scale: Option<Dist>,
+    /// Releases: factor on the release rate (or the mass of an instant release).
+    #[serde(default)]
+    pub release_scale: Option<Dist>,
+}
+
+/// Failure probability of every segment of one road class.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoadFailure {
+    /// Road class.
+    pub class: RoadClass,
+    /// Probability a segment fails, 0–1.
+    pub p: f64,
 }
 
 /// Road damage by floods.

@@ -1,0 +1,161 @@
+//! Batches: the same rows whatever the number of jobs, shards that merge into
+//! the whole batch byte for byte, single draws that can be re-run alone,
+//! interrupted batches that resume, and bad distributions refused.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+const SCENARIO: &str = "scenarios/linqing/wei-flood-west.ron";
+
+fn batch(dir: &Path, out: &str, extra: &[&str]) {
+    let scenario = root().join(SCENARIO);
+    let mut args = vec![
+        "batch",
+        scenario.to_str().unwrap(),
+        "--runs",
+        "6",
+        "--out",
+        out,
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    expect_status(dir, &args, 0);
+}
+
+fn read(dir: &Path, out: &str, file: &str) -> String {
+    std::fs::read_to_string(dir.join(out).join(file)).unwrap_or_else(|e| panic!("{out}/{file}: {e}"))
+}
+
+#[test]
+fn rows_do_not_depend_on_jobs_and_shards_merge_into_the_whole_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    batch(d, "one", &["--jobs", "1"]);
+    batch(d, "two", &["--jobs", "2"]);
+    for f in ["runs.csv", "summary.json", "batch.json"] {
+        assert_eq!(read(d, "one", f), read(d, "two", f), "{f} differs between 1 and 2 jobs");
+    }
+    let runs = read(d, "one", "runs.csv");
+    assert_eq!(runs.lines().count(), 7, "a header and 6 rows");
+    assert!(runs.starts_with("run,households_share,roads_failed,trucks_broken_down,score."));
+    // The draws differ from run to run.
+    let shares: std::collections::BTreeSet<&str> = runs.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(shares.len(), 6);
+
+    batch(d, "s0", &["--shard", "0/2"]);
+    batch(d, "s1", &["--shard", "1/2"]);
+    assert_eq!(read(d, "s0", "runs.csv").lines().count(), 4, "runs 0, 2, 4");
+    assert!(read(d, "s1", "batch.json").contains("\"shard\": \"1/2\""));
+    expect_status(d, &["merge", "s0", "s1", "--out", "merged"], 0);
+    for f in ["runs.csv", "summary.json", "batch.json"] {
+        assert_eq!(
+            read(d, "one", f),
+            read(d, "merged", f),
+            "merged {f} differs from the whole batch"
+        );
+    }
+    // A shard missing, or given twice, is refused.
+    let (_, err) = expect_status(d, &["merge", "s0", "--out", "bad"], 2);
+    assert!(err.contains("run 1 of 6 is in no shard folder given"), "{err}");
+    let (_, err) = expect_status(d, &["merge", "s0", "s0", "s1", "--out", "bad"], 2);
+    assert!(err.contains("is in two shards"), "{err}");
+}
+
+#[test]
+fn one_draw_reruns_alone_with_the_same_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    batch(d, "b", &["--jobs", "2"]);
+    let runs = read(d, "b", "runs.csv");
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let row3: Vec<&str> = runs.lines().nth(4).unwrap().split(',').collect();
+    assert_eq!(row3[0], "3");
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let scenario = root().join(SCENARIO);
+    expect_status(
+        d,
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--draw",
+            "3",
+            "--out",
+            "r3",
+            "--quiet",
+        ],
+        0,
+    );
+    let report: serde_json::Value = serde_json::from_str(&read(d, "r3", "report.json")).unwrap();
+    let score = &report["score"];
+    assert_eq!(
+        score["initial_relief_within_target"].as_f64().unwrap().to_string(),
+        row3[col("score.initial_relief_within_target")]
+    );
+    assert_eq!(
+        score["household_covered"].as_f64().unwrap().to_string(),
+        row3[col("score.household_covered")]
+    );
+}
+
+#[test]
+fn an_interrupted_batch_resumes_and_ends_as_if_never_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    batch(d, "whole", &["--jobs", "2"]);
+    // What a batch stopped after runs 0, 1 and 4 leaves behind.
+    let runs = read(d, "whole", "runs.csv");
+    let lines: Vec<&str> = runs.lines().collect();
+    std::fs::create_dir_all(d.join("cut")).unwrap();
+    let partial = format!("{}\n{}\n{}\n{}\n", lines[0], lines[1], lines[2], lines[5]);
+    std::fs::write(d.join("cut/runs.partial.csv"), partial).unwrap();
+    let scenario = root().join(SCENARIO);
+    let args = [
+        "batch",
+        scenario.to_str().unwrap(),
+        "--runs",
+        "6",
+        "--out",
+        "cut",
+        "--quiet",
+    ];
+    let (_, err) = expect_status(d, &args, 2);
+    assert!(err.contains("pass --resume to carry on"), "{err}");
+    batch(d, "cut", &["--resume"]);
+    for f in ["runs.csv", "summary.json", "batch.json"] {
+        assert_eq!(read(d, "whole", f), read(d, "cut", f), "{f} after resuming");
+    }
+    assert!(!d.join("cut/runs.partial.csv").exists());
+}
+
+#[test]
+fn bad_distributions_are_refused_with_their_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(SCENARIO))
+        .unwrap()
+        .replace(
+            "map: \"linqing\"",
+            &format!("map: {:?}", root().join("assets/maps/linqing.ron")),
+        )
+        .replace(
+            "households_share: Triangular(0.05, 0.15, 0.25),",
+            "households_share: Uniform(0.3, 0.1), wind_m_s: Normal(mean: 3, sd: -1), \
+             hazards: [(id: \"nope\", start_shift_h: Triangular(0, 5, 2))], rain_scale: Normal(mean: 1, sd: 0.5),",
+        )
+        .replace("truck_breakdown: 0.05", "truck_breakdown: 1.5");
+    std::fs::write(dir.path().join("bad.ron"), text).unwrap();
+    let (_, err) = expect_status(dir.path(), &["validate", "bad.ron"], 2);
+    for e in [
+        "uncertainty.households_share: min 0.3 is greater than max 0.1",
+        "uncertainty.wind_m_s: expected a standard deviation above 0, found -1",
+        "uncertainty.hazards[0].id: no hazard with id \"nope\"",
+        "uncertainty.hazards[0].start_shift_h: mode 5 is outside [0, 2]",
+        "uncertainty.rain_scale: expected factors of 0 or more; this distribution reaches [-inf, inf]",
+        "uncertainty.truck_breakdown",
+    ] {
+        assert!(err.contains(e), "expected {e:?} in\n{err}");
+    }
+    assert!(err.contains("bad.ron:"), "errors name the file and line: {err}");
+}
