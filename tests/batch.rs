@@ -159,3 +159,34 @@ fn bad_distributions_are_refused_with_their_field() {
     }
     assert!(err.contains("bad.ron:"), "errors name the file and line: {err}");
 }
+
+/// The Slurm example runs as two array tasks would, and its shards merge
+/// into the whole batch.
+#[test]
+fn the_slurm_example_runs_shards_that_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let script = root().join("deploy/slurm-batch.sh");
+    for k in ["0", "1"] {
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .current_dir(d)
+            .env("TABLETOP", env!("CARGO_BIN_EXE_tabletop"))
+            .env("SCENARIO", root().join(SCENARIO))
+            .env("RUNS", "4")
+            .env("SHARDS", "2")
+            .env("SLURM_ARRAY_TASK_ID", k)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    expect_status(d, &["merge", "results/shard-0", "results/shard-1", "--out", "all"], 0);
+    let scenario = root().join(SCENARIO);
+    expect_status(
+        d,
+        &["batch", scenario.to_str().unwrap(), "--runs", "4", "--out", "whole", "--quiet"],
+        0,
+    );
+    assert_eq!(read(d, "all", "runs.csv"), read(d, "whole", "runs.csv"));
+    assert_eq!(read(d, "all", "summary.json"), read(d, "whole", "summary.json"));
+}
