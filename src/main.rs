@@ -31,6 +31,9 @@ enum Command {
     Batch(BatchArgs),
     /// Combine the folders of a sharded batch (`batch --shard K/N`) into one.
     Merge(MergeArgs),
+    /// Run depot layouts on the same draws and compare their scores (paired
+    /// differences from the first layout, with 95 % confidence intervals).
+    Compare(CompareArgs),
     /// Check scenario files without running them (exit status 2 if any is refused).
     Validate(ValidateArgs),
     /// List what is on a map: zones, places, named roads.
@@ -147,6 +150,28 @@ struct BatchArgs {
     #[arg(long, value_name = "K/N", value_parser = tabletop::batch::run::Shard::parse)]
     shard: Option<tabletop::batch::run::Shard>,
     /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct CompareArgs {
+    /// The scenario file.
+    #[arg(value_name = "SCENARIO.ron")]
+    scenario: PathBuf,
+    /// Layout files; the first is the reference.
+    #[arg(long, value_name = "LAYOUT.ron", num_args = 2.., required = true)]
+    layouts: Vec<PathBuf>,
+    /// Runs per layout (draws 0 to N−1, the same for every layout).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    runs: u64,
+    /// Runs at once (default: the number of CPU cores).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Folder for compare.json, compare.html and runs-K.csv.
+    #[arg(long, short, value_name = "DIR", default_value = "compare")]
+    out: PathBuf,
+    /// No progress bar, no table.
     #[arg(long, short)]
     quiet: bool,
 }
@@ -270,6 +295,45 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
                     Err(tabletop::Error::Interrupted)
                 }
             }
+        }
+        Command::Compare(a) => {
+            let t0 = Instant::now();
+            let mut specs = Vec::new();
+            let mut problems = Vec::new();
+            for l in &a.layouts {
+                match tabletop::scenario::load(&a.scenario, Some(l)) {
+                    Ok(s) => specs.push(std::sync::Arc::new(s)),
+                    Err(tabletop::Error::Input(ds)) => problems.extend(ds),
+                    Err(e) => return Err(e),
+                }
+            }
+            if !problems.is_empty() {
+                return Err(tabletop::Error::Input(problems));
+            }
+            let jobs = a
+                .jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let (c, rows, header) = tabletop::batch::compare::compare(&specs, a.runs, jobs, !a.quiet)?;
+            let maps: Vec<String> = specs
+                .iter()
+                .map(|s| {
+                    let (drawn, _) = tabletop::batch::draw::apply(s, 0);
+                    let r = tabletop::run_spec(std::sync::Arc::new(drawn));
+                    tabletop::report::html::map_svg(&r, 440.0)
+                })
+                .collect();
+            let html = tabletop::batch::compare::html(&c, &maps);
+            tabletop::batch::compare::write(&a.out, &c, &rows, &header, html)?;
+            if !a.quiet {
+                print!("{}", tabletop::batch::compare::table(&c));
+                println!(
+                    "\n  {} runs in {:.1} s: {} (compare.json, compare.html, runs-K.csv)",
+                    a.runs * specs.len() as u64,
+                    t0.elapsed().as_secs_f64(),
+                    a.out.display()
+                );
+            }
+            Ok(())
         }
         Command::Merge(a) => {
             let n = tabletop::batch::run::merge(&a.dirs, &a.out)?;

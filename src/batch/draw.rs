@@ -6,11 +6,12 @@
 //! every run differs in both and any run can be repeated alone
 //! (`tabletop run S.ron --draw i`).
 //!
-//! Draws are made in a fixed order — hazards as listed (start shift, inflow
-//! scale, release scale), wind speed, wind direction, rain scale, household
-//! share, road failures by class as listed (every segment of the class in
-//! map order), broken-down trucks per fleet entry, unavailable teams — and
-//! recorded under the names [`draw_names`] gives.
+//! Each kind of draw has a stream of its own — hazards (as listed: start
+//! shift, inflow scale, release scale), wind, rain, households, road failures
+//! (by class as listed, every segment of the class in map order), trucks (per
+//! fleet entry), teams — so that two depot layouts run on the same draws of
+//! everything but their own fleets (common random numbers for `compare`).
+//! Draws are recorded under the names [`draw_names`] gives.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -77,8 +78,9 @@ pub fn apply(spec: &RunSpec, i: u64) -> (RunSpec, Vec<f64>) {
     let Some(u) = spec.uncertainty.as_ref() else {
         return (out, Vec::new());
     };
-    let mut rng = ChaCha8Rng::seed_from_u64(stream_seed(spec.seed, i, 1));
+    let stream = |k: u64| ChaCha8Rng::seed_from_u64(stream_seed(spec.seed, i, 10 + k));
     let mut draws = Vec::new();
+    let mut rng = stream(0);
     let end = spec.end;
     for h in &u.hazards {
         let shift = h.start_shift_h.as_ref().map(|d| d.sample(&mut rng));
@@ -114,6 +116,7 @@ pub fn apply(spec: &RunSpec, i: u64) -> (RunSpec, Vec<f64>) {
             }
         }
     }
+    let mut rng = stream(1);
     if let Some(d) = &u.wind_m_s {
         out.weather.wind_m_s = d.sample(&mut rng);
         draws.push(out.weather.wind_m_s);
@@ -122,6 +125,7 @@ pub fn apply(spec: &RunSpec, i: u64) -> (RunSpec, Vec<f64>) {
         out.weather.wind_from_deg = d.sample(&mut rng).rem_euclid(360.0);
         draws.push(out.weather.wind_from_deg);
     }
+    let mut rng = stream(2);
     if let Some(d) = &u.rain_scale {
         let f = d.sample(&mut rng);
         draws.push(f);
@@ -132,10 +136,12 @@ pub fn apply(spec: &RunSpec, i: u64) -> (RunSpec, Vec<f64>) {
             }
         }
     }
+    let mut rng = stream(3);
     if let Some(d) = &u.households_share {
         out.households_share = d.sample(&mut rng).clamp(0.0, 1.0);
         draws.push(out.households_share);
     }
+    let mut rng = stream(4);
     if !u.road_failures.is_empty() {
         let mut failed = Vec::new();
         for r in &u.road_failures {
@@ -160,6 +166,7 @@ pub fn apply(spec: &RunSpec, i: u64) -> (RunSpec, Vec<f64>) {
             );
         }
     }
+    let mut rng = stream(5);
     if u.truck_breakdown > 0.0 {
         let mut broken = 0;
         for f in &mut out.fleet {
@@ -169,6 +176,7 @@ pub fn apply(spec: &RunSpec, i: u64) -> (RunSpec, Vec<f64>) {
         }
         draws.push(f64::from(broken));
     }
+    let mut rng = stream(6);
     if u.team_unavailable > 0.0 {
         let before = out.teams.len();
         out.teams.retain(|_| rng.random::<f64>() >= u.team_unavailable);

@@ -4,6 +4,8 @@
 //! - [`draw`]: run `i`'s draws applied to a checked scenario.
 //! - [`stats`]: summaries with confidence intervals.
 //! - [`run`]: the batch itself, shards and their merge.
+//! - [`compare`]: depot layouts on common random numbers.
+pub mod compare;
 pub mod dist;
 pub mod draw;
 pub mod run;

@@ -14,8 +14,12 @@ pub struct Summary {
     pub sd: f64,
     /// 5th percentile.
     pub p5: f64,
+    /// 25th percentile.
+    pub p25: f64,
     /// Median.
     pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
     /// 95th percentile.
     pub p95: f64,
     /// 95 % confidence interval of the mean (Student t).
@@ -46,7 +50,9 @@ pub fn summarise(xs: &[f64]) -> Option<Summary> {
         mean: tidy(mean),
         sd: tidy(sd),
         p5: tidy(quantile(&sorted, 0.05)),
+        p25: tidy(quantile(&sorted, 0.25)),
         p50: tidy(quantile(&sorted, 0.5)),
+        p75: tidy(quantile(&sorted, 0.75)),
         p95: tidy(quantile(&sorted, 0.95)),
         ci95: [tidy(mean - half), tidy(mean + half)],
     })
