@@ -1,12 +1,14 @@
-//! Routing on the bundled Linqing graph: one full shortest-path tree, and
-//! point-to-point routes with early exit.
+//! Routing on the bundled Linqing graph: one full shortest-path tree, trees
+//! as the simulation builds them (through the [`RouteCache`], which shares
+//! one vehicle's segment times among its trees), and point-to-point routes
+//! with early exit.
 //!
 //! `cargo bench --bench routing`
 
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tabletop::city::routing::{RoadState, TreeDir, Vehicle, route, shortest_tree};
+use tabletop::city::routing::{RoadState, RouteCache, TreeDir, Vehicle, route, shortest_tree};
 
 fn routing(c: &mut Criterion) {
     let city = common::linqing();
@@ -14,6 +16,18 @@ fn routing(c: &mut Criterion) {
     let n = city.node_count() as u32;
     c.bench_function("shortest_tree_full_linqing", |b| {
         b.iter(|| shortest_tree(&city, &roads, 0, TreeDir::From, Vehicle::dry(70.0), None))
+    });
+    // 64 trees from distinct roots into one fresh cache: one vehicle's
+    // segment times, then 64 trees that share them (divide by 64 for a tree).
+    let roots: Vec<u32> = (0..64u32).map(|i| (i * 7919) % n).collect();
+    c.bench_function("route_cache_64_trees_linqing", |b| {
+        b.iter(|| {
+            let mut cache = RouteCache::default();
+            roots
+                .iter()
+                .map(|&r| cache.tree(&city, &roads, r, TreeDir::To, Vehicle::dry(70.0)).root)
+                .sum::<u32>()
+        })
     });
     // 64 fixed pairs spread over the node range (deterministic).
     let pairs: Vec<(u32, u32)> = (0..64u32).map(|i| ((i * 7919) % n, (i * 104_729 + 13) % n)).collect();

@@ -167,6 +167,8 @@ pub struct CityMap {
     /// Bounding box of all nodes (min, max), local metres.
     pub bounds: (Xy, Xy),
     names: BTreeMap<String, NameRef>,
+    /// `graph` as compressed rows for routing, built once with it.
+    adjacency: routing::Adjacency,
 }
 
 /// What a user-written name refers to.
@@ -389,6 +391,7 @@ impl CityMap {
             segments,
             places,
             waterways,
+            adjacency: routing::Adjacency::new(&graph),
             graph,
             bounds: (lo, hi),
             names,

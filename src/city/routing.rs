@@ -6,12 +6,12 @@
 //! every "how long from the depot to X" question at once, and [`RouteCache`]
 //! keeps trees per (source, direction, speed cap) until the road state changes.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 use petgraph::Direction;
-use petgraph::graph::EdgeIndex;
+use petgraph::graph::{DiGraph, EdgeIndex};
 use petgraph::visit::EdgeRef;
 
 use super::{CityMap, SegmentId};
@@ -92,6 +92,8 @@ pub struct RoadState {
     /// Damaged (washed out, collapsed): closed to every vehicle until repaired.
     damaged: Vec<bool>,
     version: u64,
+    /// Counts every change of a banded depth, also those that leave `version` alone.
+    depth_changes: u64,
 }
 
 /// Water depths are kept in bands of 5 cm.
@@ -116,6 +118,7 @@ impl RoadState {
             hazard_closed: vec![false; segments],
             damaged: vec![false; segments],
             version: 0,
+            depth_changes: 0,
         }
     }
 
@@ -163,6 +166,7 @@ impl RoadState {
             _ => {}
         }
         self.depth_m[s as usize] = banded;
+        self.depth_changes += 1;
         let crossed = self.depth_class(old) != self.depth_class(banded);
         if crossed {
             self.version += 1;
@@ -226,6 +230,13 @@ impl RoadState {
         self.version
     }
 
+    /// Changes whenever a segment's banded depth changes, even within a
+    /// threshold band (where [`RoadState::version`] stays): travel times
+    /// ([`traverse_s`]) depend on `(version, depth_changes)` and nothing else.
+    pub fn depth_changes(&self) -> u64 {
+        self.depth_changes
+    }
+
     /// Number of closed segments.
     pub fn closed_count(&self) -> usize {
         self.states.iter().filter(|s| **s == EdgeState::Closed).count()
@@ -283,24 +294,92 @@ pub struct Tree {
     pub via: Vec<Option<EdgeIndex>>,
 }
 
-#[derive(PartialEq)]
-struct Item(f64, u32);
-impl Eq for Item {}
-impl Ord for Item {
-    fn cmp(&self, o: &Self) -> Ordering {
-        // Min-heap on time, ties broken by node index for determinism.
-        o.0.total_cmp(&self.0).then_with(|| o.1.cmp(&self.1))
+/// The road graph as compressed sparse rows, one per direction, built once
+/// with the map (`CityMap::adjacency`).
+///
+/// petgraph keeps a node's edges in a linked list, a dependent load per edge;
+/// Dijkstra walks every edge of every settled node for every tree, and a large
+/// drill builds about ten thousand trees. Here a node's edges lie side by side,
+/// **in petgraph's own iteration order**, so a tree relaxes edges in exactly
+/// the order it did over the graph: among equally short routes the same edge
+/// wins, and trees (and reports) are unchanged.
+///
+/// Precondition: `CityMap::graph` does not change after the map is built.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Adjacency {
+    out: Rows,
+    inc: Rows,
+}
+
+/// One direction of [`Adjacency`].
+#[derive(Debug, Clone, Default)]
+struct Rows {
+    /// The links of node `u` are `links[first[u]..first[u + 1]]`.
+    first: Vec<u32>,
+    links: Vec<Link>,
+}
+
+/// A directed graph edge seen from one of its ends.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    /// The node at the other end (target of an outgoing edge, source of an incoming one).
+    other: u32,
+    /// The segment it drives.
+    seg: SegmentId,
+    /// The petgraph edge.
+    edge: u32,
+}
+
+impl Adjacency {
+    /// Both directions of `graph`. O(V + E).
+    pub(crate) fn new(graph: &DiGraph<u32, SegmentId>) -> Self {
+        let rows = |dir: Direction| {
+            let mut first = Vec::with_capacity(graph.node_count() + 1);
+            let mut links = Vec::with_capacity(graph.edge_count());
+            for u in graph.node_indices() {
+                first.push(links.len() as u32);
+                links.extend(graph.edges_directed(u, dir).map(|e| {
+                    Link {
+                        other: match dir {
+                            Direction::Outgoing => e.target(),
+                            Direction::Incoming => e.source(),
+                        }
+                        .index() as u32,
+                        seg: *e.weight(),
+                        edge: e.id().index() as u32,
+                    }
+                }));
+            }
+            first.push(links.len() as u32);
+            Rows { first, links }
+        };
+        Adjacency {
+            out: rows(Direction::Outgoing),
+            inc: rows(Direction::Incoming),
+        }
+    }
+
+    fn rows(&self, dir: TreeDir) -> &Rows {
+        match dir {
+            TreeDir::From => &self.out,
+            TreeDir::To => &self.inc,
+        }
     }
 }
-impl PartialOrd for Item {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
+
+impl Rows {
+    #[inline]
+    fn of(&self, u: u32) -> &[Link] {
+        let u = u as usize;
+        &self.links[self.first[u] as usize..self.first[u + 1] as usize]
     }
 }
 
 /// Dijkstra from (or to) `root`, optionally stopping once `stop_at` is settled.
 ///
-/// Complexity O((V + E) log V). Closed segments are never used.
+/// Complexity O((V + E) log V). Closed segments are never used. Among equally
+/// short routes the tree keeps the first found: nodes are settled in order of
+/// (time, node index) and a node's edges are relaxed in the graph's order.
 pub fn shortest_tree(
     city: &CityMap,
     roads: &RoadState,
@@ -309,18 +388,47 @@ pub fn shortest_tree(
     vehicle: Vehicle,
     stop_at: Option<u32>,
 ) -> Tree {
+    let cost = |s: SegmentId| traverse_s(city, roads, s, vehicle).unwrap_or(f64::INFINITY);
+    grow(city, root, dir, stop_at, cost, &mut Scratch::default())
+}
+
+/// Seconds for `vehicle` to drive each segment, `f64::INFINITY` where it
+/// cannot ([`traverse_s`]).
+fn segment_costs(city: &CityMap, roads: &RoadState, vehicle: Vehicle) -> Vec<f64> {
+    (0..city.segments.len() as SegmentId)
+        .map(|s| traverse_s(city, roads, s, vehicle).unwrap_or(f64::INFINITY))
+        .collect()
+}
+
+/// The body of [`shortest_tree`]: Dijkstra over [`Adjacency`] with `cost(s)`
+/// seconds per segment (`f64::INFINITY` for impassable: `t + ∞` never beats
+/// a time, so such an edge is never taken, exactly as if it were skipped).
+///
+/// The heap is lazy (a node may be in it several times; only its first pop,
+/// at its final time, counts), so nodes settle in the order of
+/// [`heap_key`], (time, node index), as they did with the original
+/// `BinaryHeap` of (time, node) pairs.
+fn grow(
+    city: &CityMap,
+    root: u32,
+    dir: TreeDir,
+    stop_at: Option<u32>,
+    cost: impl Fn(SegmentId) -> f64,
+    scratch: &mut Scratch,
+) -> Tree {
     let n = city.node_count();
+    let rows = city.adjacency.rows(dir);
     let mut time_s = vec![f64::INFINITY; n];
     let mut via = vec![None; n];
-    let mut done = vec![false; n];
-    let mut heap = BinaryHeap::new();
+    let Scratch { heap, done } = scratch;
+    heap.clear();
+    done.clear();
+    done.resize(n, false);
     time_s[root as usize] = 0.0;
-    heap.push(Item(0.0, root));
-    let petdir = match dir {
-        TreeDir::From => Direction::Outgoing,
-        TreeDir::To => Direction::Incoming,
-    };
-    while let Some(Item(t, u)) = heap.pop() {
+    heap.push(Reverse(heap_key(0.0, root)));
+    while let Some(Reverse(key)) = heap.pop() {
+        // The low 32 bits are the node (`heap_key`).
+        let u = key as u32;
         if done[u as usize] {
             continue;
         }
@@ -328,27 +436,47 @@ pub fn shortest_tree(
         if Some(u) == stop_at {
             break;
         }
-        for e in city.graph.edges_directed(CityMap::gnode(u), petdir) {
-            let v = match dir {
-                TreeDir::From => e.target(),
-                TreeDir::To => e.source(),
-            }
-            .index() as u32;
+        // A node's first pop carries its final time, the one in `time_s`.
+        let t = time_s[u as usize];
+        for link in rows.of(u) {
+            let v = link.other;
             if done[v as usize] {
                 continue;
             }
-            let Some(dt) = traverse_s(city, roads, *e.weight(), vehicle) else {
-                continue;
-            };
-            let nt = t + dt;
+            let nt = t + cost(link.seg);
             if nt < time_s[v as usize] {
                 time_s[v as usize] = nt;
-                via[v as usize] = Some(e.id());
-                heap.push(Item(nt, v));
+                via[v as usize] = Some(EdgeIndex::new(link.edge as usize));
+                heap.push(Reverse(heap_key(nt, v)));
             }
         }
     }
     Tree { root, dir, time_s, via }
+}
+
+/// Working memory of [`grow`], kept between trees so that a tree allocates
+/// only what it returns.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// Pending (time, node) pairs as [`heap_key`]s, smallest first.
+    heap: BinaryHeap<Reverse<u128>>,
+    /// Nodes whose time is final.
+    done: Vec<bool>,
+}
+
+/// `(t, node)` as one integer whose order is that of `t` ([`f64::total_cmp`])
+/// and then of the node index: the order in which Dijkstra settles nodes.
+/// One integer compares in two instructions, where a pair of a float and an
+/// index took a chain of branches; the heap operations are most of a tree's
+/// cost.
+#[inline]
+fn heap_key(t: f64, node: u32) -> u128 {
+    // The bit trick of `f64::total_cmp`: flip the magnitude bits of negative
+    // numbers, so that the bits order as signed integers; then flip the sign
+    // bit, so that they order as unsigned ones.
+    let b = t.to_bits() as i64;
+    let ordered = (b ^ ((((b >> 63) as u64) >> 1) as i64)) as u64 ^ (1 << 63);
+    (u128::from(ordered) << 32) | u128::from(node)
 }
 
 /// Which nodes `vehicle` can reach by road from any of `roots` (a breadth-first
@@ -363,12 +491,13 @@ pub fn reachable_from(city: &CityMap, roads: &RoadState, roots: &[u32], vehicle:
             queue.push_back(r);
         }
     }
+    let rows = city.adjacency.rows(TreeDir::From);
     while let Some(u) = queue.pop_front() {
-        for e in city.graph.edges_directed(CityMap::gnode(u), Direction::Outgoing) {
-            let v = e.target().index();
-            if !seen[v] && traverse_s(city, roads, *e.weight(), vehicle).is_some() {
+        for link in rows.of(u) {
+            let v = link.other as usize;
+            if !seen[v] && traverse_s(city, roads, link.seg, vehicle).is_some() {
                 seen[v] = true;
-                queue.push_back(v as u32);
+                queue.push_back(link.other);
             }
         }
     }
@@ -429,6 +558,17 @@ pub fn route(city: &CityMap, roads: &RoadState, from: u32, to: u32, vehicle: Veh
 pub struct RouteCache {
     version: u64,
     trees: BTreeMap<(u32, TreeDir, (u64, u64, bool)), Arc<Tree>>,
+    /// The road state `costs` were computed for: `(version, depth_changes)`.
+    costs_at: (u64, u64),
+    /// Seconds per segment for each vehicle key ([`segment_costs`]), shared
+    /// by the trees of that vehicle built while the roads stay as they are.
+    /// Depths also change within a threshold band without a new version (trees
+    /// built then see the new depths, trees built before are kept), so these
+    /// follow `depth_changes` too: a tree gets exactly the times
+    /// [`traverse_s`] gives at the moment it is built.
+    costs: BTreeMap<(u64, u64, bool), Vec<f64>>,
+    /// Dijkstra's working memory, reused by every tree.
+    scratch: Scratch,
     /// Trees computed (for measurement).
     pub computed: u64,
     /// Lookups answered from the cache.
@@ -442,13 +582,25 @@ impl RouteCache {
             self.trees.clear();
             self.version = roads.version();
         }
-        let key = (root, dir, roads.cache_key(vehicle));
+        let at = (roads.version(), roads.depth_changes());
+        if at != self.costs_at {
+            self.costs.clear();
+            self.costs_at = at;
+        }
+        let vkey = roads.cache_key(vehicle);
+        let key = (root, dir, vkey);
         if let Some(t) = self.trees.get(&key) {
             self.hits += 1;
             return t.clone();
         }
         self.computed += 1;
-        let t = Arc::new(shortest_tree(city, roads, root, dir, vehicle, None));
+        // Vehicles that share a key drive every segment in the same time
+        // (`RoadState::cache_key`), so the costs of the first one serve all.
+        let costs = self
+            .costs
+            .entry(vkey)
+            .or_insert_with(|| segment_costs(city, roads, vehicle));
+        let t = Arc::new(grow(city, root, dir, None, |s| costs[s as usize], &mut self.scratch));
         self.trees.insert(key, t.clone());
         t
     }
@@ -532,6 +684,140 @@ mod tests {
         roads.set(1, EdgeState::Closed);
         let t2 = cache.tree(&city, &roads, 0, TreeDir::From, Vehicle::dry(50.0));
         assert!(t1.time_to(2).is_some() && t2.time_to(2).is_none());
+    }
+
+    /// Dijkstra as it was first written, straight over petgraph with a
+    /// `BinaryHeap` of (time, node): the reference for the tie-breaking that
+    /// [`grow`] must keep (on a grid of equal blocks most routes tie).
+    fn reference_tree(city: &CityMap, roads: &RoadState, root: u32, dir: TreeDir, vehicle: Vehicle) -> Tree {
+        use std::cmp::Ordering;
+        #[derive(PartialEq)]
+        struct Item(f64, u32);
+        impl Eq for Item {}
+        impl Ord for Item {
+            fn cmp(&self, o: &Self) -> Ordering {
+                o.0.total_cmp(&self.0).then_with(|| o.1.cmp(&self.1))
+            }
+        }
+        impl PartialOrd for Item {
+            fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+                Some(self.cmp(o))
+            }
+        }
+        let n = city.node_count();
+        let (mut time_s, mut via, mut done) = (vec![f64::INFINITY; n], vec![None; n], vec![false; n]);
+        let mut heap = BinaryHeap::new();
+        time_s[root as usize] = 0.0;
+        heap.push(Item(0.0, root));
+        let petdir = match dir {
+            TreeDir::From => Direction::Outgoing,
+            TreeDir::To => Direction::Incoming,
+        };
+        while let Some(Item(t, u)) = heap.pop() {
+            if std::mem::replace(&mut done[u as usize], true) {
+                continue;
+            }
+            for e in city.graph.edges_directed(CityMap::gnode(u), petdir) {
+                let v = match dir {
+                    TreeDir::From => e.target(),
+                    TreeDir::To => e.source(),
+                }
+                .index();
+                let Some(dt) = traverse_s(city, roads, *e.weight(), vehicle).filter(|_| !done[v]) else {
+                    continue;
+                };
+                if t + dt < time_s[v] {
+                    time_s[v] = t + dt;
+                    via[v] = Some(e.id());
+                    heap.push(Item(t + dt, v as u32));
+                }
+            }
+        }
+        Tree { root, dir, time_s, via }
+    }
+
+    #[test]
+    fn trees_match_the_reference_dijkstra_edge_for_edge() {
+        let city = grid_city(7, 6, 400.0);
+        let mut roads = RoadState::all_open(city.segments.len());
+        for s in [2, 9, 30] {
+            roads.set(s, EdgeState::Closed);
+        }
+        roads.set(14, EdgeState::Slowed(0.5));
+        roads.set_depth(20, 0.2);
+        roads.set_depth(21, 0.45);
+        roads.set_hazard_closed(25, true);
+        let car = Vehicle {
+            speed_kmh: 60.0,
+            wading_m: 0.3,
+            protected: false,
+        };
+        let mut cache = RouteCache::default();
+        for vehicle in [car, Vehicle::dry(40.0), Vehicle { protected: true, ..car }] {
+            for dir in [TreeDir::From, TreeDir::To] {
+                for root in 0..city.node_count() as u32 {
+                    let want = reference_tree(&city, &roads, root, dir, vehicle);
+                    for got in [
+                        shortest_tree(&city, &roads, root, dir, vehicle, None),
+                        (*cache.tree(&city, &roads, root, dir, vehicle)).clone(),
+                    ] {
+                        assert_eq!(got.time_s, want.time_s, "{vehicle:?} {dir:?} {root}");
+                        assert_eq!(got.via, want.via, "{vehicle:?} {dir:?} {root}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Water rising within a threshold band keeps the cached trees but not
+    /// the cached segment times: a tree built after it sees the new depth.
+    #[test]
+    fn cache_trees_built_later_see_depths_that_moved_within_a_band() {
+        let city = line_city(4, 1000.0);
+        let mut roads = RoadState::all_open(city.segments.len());
+        let truck = Vehicle {
+            speed_kmh: 60.0,
+            wading_m: 0.9,
+            protected: false,
+        };
+        roads.set_depth(1, 0.1);
+        let mut cache = RouteCache::default();
+        let before = cache.tree(&city, &roads, 0, TreeDir::From, truck);
+        assert!(!roads.set_depth(1, 0.25), "0.1 → 0.25 m crosses no threshold");
+        let kept = cache.tree(&city, &roads, 0, TreeDir::From, truck);
+        assert!(Arc::ptr_eq(&before, &kept), "same version: the tree is kept");
+        let later = cache.tree(&city, &roads, 3, TreeDir::To, truck);
+        let fresh = shortest_tree(&city, &roads, 3, TreeDir::To, truck, None);
+        assert_eq!(later.time_s, fresh.time_s);
+        assert!(
+            later.time_to(0).unwrap() > before.time_to(3).unwrap(),
+            "deeper water, slower"
+        );
+    }
+
+    /// The same on the bundled map, with its one-way streets, under a flood.
+    #[test]
+    fn linqing_trees_match_the_reference_dijkstra() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/maps/linqing.ron");
+        let city = CityMap::load(&path).expect("bundled map loads");
+        let mut roads = RoadState::all_open(city.segments.len());
+        for s in (0..city.segments.len() as SegmentId).step_by(7) {
+            roads.set_depth(s, f64::from(s % 13) * 0.05);
+        }
+        let truck = Vehicle {
+            speed_kmh: 70.0,
+            wading_m: 0.5,
+            protected: false,
+        };
+        let n = city.node_count() as u32;
+        for dir in [TreeDir::From, TreeDir::To] {
+            for root in (0..n).step_by(n as usize / 10) {
+                let want = reference_tree(&city, &roads, root, dir, truck);
+                let got = shortest_tree(&city, &roads, root, dir, truck, None);
+                assert_eq!(got.time_s, want.time_s, "{dir:?} {root}");
+                assert_eq!(got.via, want.via, "{dir:?} {root}");
+            }
+        }
     }
 
     fn seg_between(city: &CityMap, a: u32, b: u32) -> SegmentId {
