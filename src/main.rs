@@ -90,6 +90,13 @@ fn parse_stability(s: &str) -> Result<tabletop::hazard::plume::Stability, String
     }
 }
 
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("expected a number of jobs from 1 to 1024, found \"{s}\"")),
+    }
+}
+
 fn parse_xy(s: &str) -> Result<(f64, f64), String> {
     let err = || format!("expected X,Y in metres (downwind, crosswind), e.g. 1000,0; found \"{s}\"");
     let (x, y) = s.split_once(',').ok_or_else(err)?;
@@ -135,10 +142,10 @@ struct BatchArgs {
     #[command(flatten)]
     layout: LayoutArg,
     /// Runs in the batch (draws 0 to N−1).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     runs: u64,
     /// Runs at once (default: the number of CPU cores).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
     /// Folder for runs.csv, summary.json and batch.json.
     #[arg(long, short, value_name = "DIR", default_value = "batch")]
@@ -163,10 +170,10 @@ struct CompareArgs {
     #[arg(long, value_name = "LAYOUT.ron", num_args = 2.., required = true)]
     layouts: Vec<PathBuf>,
     /// Runs per layout (draws 0 to N−1, the same for every layout).
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     runs: u64,
     /// Runs at once (default: the number of CPU cores).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
     /// Folder for compare.json, compare.html and runs-K.csv.
     #[arg(long, short, value_name = "DIR", default_value = "compare")]
