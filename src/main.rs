@@ -31,6 +31,10 @@ enum Command {
     Batch(BatchArgs),
     /// Combine the folders of a sharded batch (`batch --shard K/N`) into one.
     Merge(MergeArgs),
+    /// Propose where to put K new town depots and how to split a stock budget
+    /// among them (capacitated maximal covering, then simulation); writes a
+    /// layout file that `compare` and `run --layout` take.
+    Site(SiteArgs),
     /// Run depot layouts on the same draws and compare their scores (paired
     /// differences from the first layout, with 95 % confidence intervals).
     Compare(CompareArgs),
@@ -181,6 +185,44 @@ struct CompareArgs {
     /// No progress bar, no table.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct SiteArgs {
+    /// The scenario file.
+    #[arg(value_name = "SCENARIO.ron")]
+    scenario: PathBuf,
+    /// New depots to place.
+    #[arg(long, value_name = "K", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=20))]
+    k: u64,
+    /// Candidate places, comma-separated (default: every depot place of the
+    /// map that is not a depot of the scenario, e.g. the candidate sites).
+    #[arg(long, value_name = "PLACES", value_delimiter = ',')]
+    candidates: Vec<String>,
+    /// A site covers the people it reaches by road within this time.
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    within: String,
+    /// Initial-relief kits to split among the new depots.
+    #[arg(long, value_name = "N", default_value_t = 6000)]
+    budget_initial: u64,
+    /// Basic-relief sets to split among the new depots.
+    #[arg(long, value_name = "N", default_value_t = 3600)]
+    budget_basic: u64,
+    /// Most initial kits one new depot can hold (default: the whole budget).
+    #[arg(long, value_name = "N")]
+    site_capacity: Option<u64>,
+    /// Draws of the scenario whose affected people make the demand.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    draws: u64,
+    /// Runs per proposal in the simulation stage.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    runs: u64,
+    /// Runs at once (default: the number of CPU cores).
+    #[arg(long, value_name = "N", value_parser = parse_jobs)]
+    jobs: Option<usize>,
+    /// Folder for proposal.ron (a layout file) and site.json.
+    #[arg(long, short, value_name = "DIR", default_value = "site")]
+    out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -342,6 +384,7 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
             }
             Ok(())
         }
+        Command::Site(a) => site(a),
         Command::Merge(a) => {
             let n = tabletop::batch::run::merge(&a.dirs, &a.out)?;
             println!(
@@ -483,6 +526,151 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
             Ok(())
         }
     }
+}
+
+fn cli_error(field: &str, message: impl Into<String>) -> tabletop::Error {
+    tabletop::Error::one(tabletop::Diagnostic::new(
+        std::path::Path::new("command line"),
+        None,
+        field,
+        message,
+    ))
+}
+
+/// `tabletop site`: both stages, then `proposal.ron` and `site.json`.
+fn site(a: SiteArgs) -> Result<(), tabletop::Error> {
+    use tabletop::city::PlaceKind;
+    let t0 = Instant::now();
+    let spec = std::sync::Arc::new(tabletop::scenario::load(&a.scenario, None)?);
+    let city = &spec.city;
+    let candidates: Vec<usize> = if a.candidates.is_empty() {
+        (0..city.places.len())
+            .filter(|&p| {
+                city.places[p].kind == PlaceKind::Depot && !spec.depots.iter().any(|d| d.node == city.places[p].node)
+            })
+            .collect()
+    } else {
+        let mut out = Vec::new();
+        for name in &a.candidates {
+            let found = city
+                .places
+                .iter()
+                .position(|p| p.name == name.trim() || p.name_zh == name.trim())
+                .ok_or_else(|| {
+                    cli_error(
+                        "--candidates",
+                        format!(
+                            "\"{}\" is not a place on the map (see `tabletop map --places`)",
+                            name.trim()
+                        ),
+                    )
+                })?;
+            out.push(found);
+        }
+        out
+    };
+    if candidates.len() < a.k as usize {
+        return Err(cli_error(
+            "--k",
+            format!(
+                "{} new depots asked for, but only {} candidate places",
+                a.k,
+                candidates.len()
+            ),
+        ));
+    }
+    let within = tabletop::scenario::time::parse_duration(&a.within).map_err(|m| cli_error("--within", m))?;
+    let opts = tabletop::batch::site::SiteOptions {
+        k: a.k as usize,
+        candidates,
+        within_s: within.secs() as f64,
+        budget: (a.budget_initial, a.budget_basic),
+        site_capacity: a.site_capacity.unwrap_or(a.budget_initial),
+        draws: a.draws,
+        runs: a.runs,
+        jobs: a
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+    };
+    let (report, chosen) = tabletop::batch::site::site(&spec, &opts);
+    // The proposal: the scenario's depots and the new ones, as a layout file.
+    let text = std::fs::read_to_string(&a.scenario).map_err(|source| tabletop::Error::Io {
+        path: a.scenario.clone(),
+        source,
+    })?;
+    let scenario: tabletop::scenario::Scenario = tabletop::scenario::parse_ron(&a.scenario, &text)?;
+    let mut depots = scenario.depots.clone();
+    for (k, (p, initial, basic)) in chosen.iter().enumerate() {
+        depots.push(tabletop::scenario::DepotSpec {
+            id: format!("new-{}", k + 1),
+            place: Some(city.places[*p].name.clone()),
+            at: None,
+            tier: tabletop::scenario::Tier::Government,
+            stock: tabletop::scenario::Stock {
+                initial: *initial as u32,
+                basic: *basic as u32,
+            },
+            bays: 4,
+        });
+    }
+    let best = report.proposals.first();
+    let layout = tabletop::scenario::LayoutFile {
+        name: format!(
+            "{}-site-{}",
+            a.scenario.file_stem().unwrap_or_default().to_string_lossy(),
+            a.k
+        ),
+        description: format!(
+            "Proposed by `tabletop site` for \"{}\": the scenario's depots and {} new ones ({}).",
+            spec.name,
+            chosen.len(),
+            best.map(|p| p.sites.join(", ")).unwrap_or_default()
+        ),
+        depots,
+        fleet: None,
+    };
+    let ron = ron::ser::to_string_pretty(&layout, ron::ser::PrettyConfig::default().depth_limit(2))
+        .map_err(|e| cli_error("proposal.ron", e.to_string()))?;
+    let json = serde_json::to_string_pretty(&report).map_err(|e| cli_error("site.json", e.to_string()))?;
+    tabletop::report::write_atomically(
+        &a.out,
+        &[
+            (
+                "proposal.ron",
+                format!("// Written by tabletop site; run it with --layout.\n{ron}\n"),
+            ),
+            ("site.json", format!("{json}\n")),
+        ],
+    )?;
+    println!(
+        "{}: {} people affected on average over {} draws; existing depots cover {} within {}",
+        report.scenario, report.demand_people, a.draws, report.covered_by_existing, a.within
+    );
+    if let Some(b) = report.baseline_initial_within_target {
+        println!(
+            "  as it is: initial relief within target {:.1} % (mean of {} runs)",
+            b * 100.0,
+            a.runs
+        );
+    }
+    for (k, p) in report.proposals.iter().enumerate() {
+        println!(
+            "  {} {}: covers {} people; initial relief within target {}; basic {}",
+            if k == 0 { "proposal" } else { "  alternative" },
+            p.sites.join(" + "),
+            p.covered_people,
+            p.initial_within_target
+                .map_or("—".into(), |v| format!("{:.1} %", v * 100.0)),
+            p.basic_within_target
+                .map_or("—".into(), |v| format!("{:.1} %", v * 100.0))
+        );
+    }
+    println!(
+        "  {:.1} s: {} (proposal.ron, site.json)",
+        t0.elapsed().as_secs_f64(),
+        a.out.display()
+    );
+    Ok(())
 }
 
 /// Print to stdout; a closed pipe (`tabletop map | head`) is not an error.

@@ -271,3 +271,74 @@ fn compare_pairs_runs_and_more_stock_is_not_worse() {
     assert_eq!(verdict("score.basic_relief_within_target"), "better");
     assert!(read(d, "cmp", "compare.html").contains("<svg"));
 }
+
+/// `site` proposes k new depots from the candidate places, splits the whole
+/// budget among them, and writes a layout file that runs.
+#[test]
+fn site_proposes_a_layout_that_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scenario = root().join(SCENARIO);
+    let (stdout, _) = expect_status(
+        d,
+        &[
+            "site",
+            scenario.to_str().unwrap(),
+            "--k",
+            "2",
+            "--draws",
+            "2",
+            "--runs",
+            "2",
+            "--budget-initial",
+            "4000",
+            "--budget-basic",
+            "2000",
+            "--out",
+            "s",
+        ],
+        0,
+    );
+    assert!(stdout.contains("proposal"), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&read(d, "s", "site.json")).unwrap();
+    let best = &report["proposals"][0];
+    let sites = best["sites"].as_array().unwrap();
+    assert_eq!(sites.len(), 2);
+    assert!(
+        sites
+            .iter()
+            .all(|s| s.as_str().unwrap().contains("Candidate Depot Site")),
+        "{sites:?}"
+    );
+    let stock = best["stock"].as_array().unwrap();
+    let sum = |k: usize| stock.iter().map(|s| s[k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!((sum(0), sum(1)), (4000, 2000), "the whole budget is split");
+    assert!(report["covered_by_existing"].as_u64() <= best["covered_people"].as_u64());
+    expect_status(
+        d,
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--layout",
+            "s/proposal.ron",
+            "--out",
+            "r",
+            "--quiet",
+        ],
+        0,
+    );
+    // Unknown candidates are refused.
+    let (_, err) = expect_status(
+        d,
+        &[
+            "site",
+            scenario.to_str().unwrap(),
+            "--candidates",
+            "Atlantis",
+            "--out",
+            "x",
+        ],
+        2,
+    );
+    assert!(err.contains("\"Atlantis\" is not a place on the map"), "{err}");
+}

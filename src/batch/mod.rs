@@ -5,8 +5,10 @@
 //! - [`stats`]: summaries with confidence intervals.
 //! - [`run`]: the batch itself, shards and their merge.
 //! - [`compare`]: depot layouts on common random numbers.
+//! - [`site`]: where to put new depots (capacitated MCLP, then simulation).
 pub mod compare;
 pub mod dist;
 pub mod draw;
 pub mod run;
+pub mod site;
 pub mod stats;
