@@ -901,12 +901,16 @@ fn hazard_effects(
                 changed: damaged,
             });
         }
-        node_water.depth_m = world
+        let depths: Vec<f32> = world
             .node_cell
             .iter()
             .map(|c| c.map_or(0.0, |k| depth.data[k] as f32))
             .collect();
-        node_water.version += 1;
+        // A new version only when some node's water changed: boats re-plan on it.
+        if depths != node_water.depth_m {
+            node_water.depth_m = depths;
+            node_water.version += 1;
+        }
         for (n, cell) in world.node_cell.iter().enumerate() {
             if let Some(k) = cell
                 && !world.node_affected[n]
