@@ -40,7 +40,7 @@ fn rows_do_not_depend_on_jobs_and_shards_merge_into_the_whole_batch() {
     }
     let runs = read(d, "one", "runs.csv");
     assert_eq!(runs.lines().count(), 7, "a header and 6 rows");
-    assert!(runs.starts_with("run,households_share,roads_failed,trucks_broken_down,score."));
+    assert!(runs.starts_with("run,households_share,people_scale,roads_failed,trucks_broken_down,score."));
     // The draws differ from run to run.
     let shares: std::collections::BTreeSet<&str> = runs.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
     assert_eq!(shares.len(), 6);
@@ -251,7 +251,12 @@ fn compare_pairs_runs_and_more_stock_is_not_worse() {
     };
     let (a, b) = (rows("runs-1.csv"), rows("runs-2.csv"));
     let col = |name: &str| a[0].iter().position(|h| h == name).unwrap();
-    let draws = [col("households_share"), col("roads_failed"), col("trucks_broken_down")];
+    let draws = [
+        col("households_share"),
+        col("people_scale"),
+        col("roads_failed"),
+        col("trucks_broken_down"),
+    ];
     for (ra, rb) in a.iter().zip(&b).skip(1) {
         for c in draws {
             assert_eq!(ra[c], rb[c], "the same draws for both layouts");

@@ -9,7 +9,7 @@
 //! Each kind of draw has a stream of its own — hazards (as listed: start
 //! shift, inflow scale, release scale), wind, rain, households, road failures
 //! (by class as listed, every segment of the class in map order), trucks (per
-//! fleet entry), teams — so that two depot layouts run on the same draws of
+//! fleet entry), teams, affected people — so that two depot layouts run on the same draws of
 //! everything but their own fleets (common random numbers for `compare`).
 //! Draws are recorded under the names [`draw_names`] gives.
 
@@ -52,6 +52,7 @@ pub fn draw_names(u: &UncertaintySpec) -> Vec<String> {
         ("wind_from_deg", &u.wind_from_deg),
         ("rain_scale", &u.rain_scale),
         ("households_share", &u.households_share),
+        ("people_scale", &u.people_scale),
     ] {
         if d.is_some() {
             out.push(name.to_string());
@@ -141,6 +142,17 @@ pub fn apply(spec: &RunSpec, i: u64) -> (RunSpec, Vec<f64>) {
         out.households_share = d.sample(&mut rng).clamp(0.0, 1.0);
         draws.push(out.households_share);
     }
+    let mut rng = stream(7);
+    if let Some(d) = &u.people_scale {
+        let f = d.sample(&mut rng);
+        draws.push(f);
+        out.impacts.iter_mut().for_each(|imp| scale_people(imp, f));
+        for inj in &mut out.injects {
+            if let ActionDef::Impact(imp) = &mut inj.action {
+                scale_people(imp, f);
+            }
+        }
+    }
     let mut rng = stream(4);
     if !u.road_failures.is_empty() {
         let mut failed = Vec::new();
@@ -187,6 +199,25 @@ pub fn apply(spec: &RunSpec, i: u64) -> (RunSpec, Vec<f64>) {
     (out, draws)
 }
 
+/// Multiply an impact's people (and its trapped people) by `f`, rounding;
+/// groups left with nobody are dropped.
+fn scale_people(imp: &mut crate::scenario::ImpactDef, f: f64) {
+    let mut groups = Vec::new();
+    let mut trapped = Vec::new();
+    for (k, &(node, people)) in imp.groups.iter().enumerate() {
+        let n = (f64::from(people) * f).round() as u32;
+        if n == 0 {
+            continue;
+        }
+        groups.push((node, n));
+        if let Some(&t) = imp.trapped.get(k) {
+            trapped.push(((f64::from(t) * f).round() as u32).min(n));
+        }
+    }
+    imp.groups = groups;
+    imp.trapped = trapped;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +229,19 @@ mod tests {
         assert_ne!(a, stream_seed(7, 0, 2));
         assert_ne!(a, stream_seed(8, 0, 1));
         assert_eq!(a, stream_seed(7, 0, 1));
+    }
+
+    #[test]
+    fn scaling_people_keeps_trapped_within_the_group_and_drops_empty_groups() {
+        let mut imp = crate::scenario::ImpactDef {
+            at: SimTime::ZERO,
+            label: String::new(),
+            groups: vec![(1, 10), (2, 1), (3, 4)],
+            evacuate: false,
+            trapped: vec![2, 1, 4],
+        };
+        scale_people(&mut imp, 0.4);
+        assert_eq!(imp.groups, vec![(1, 4), (3, 2)]);
+        assert_eq!(imp.trapped, vec![1, 2]);
     }
 }

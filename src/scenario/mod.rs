@@ -1324,6 +1324,7 @@ fn check_uncertainty(c: &mut Checker, u: &UncertaintySpec, s: &Scenario) {
         1.0,
         "shares",
     );
+    dist(c, "uncertainty.people_scale", &u.people_scale, 0.0, 100.0, "factors");
     c.non_negative("uncertainty.truck_breakdown", u.truck_breakdown, 1.0, "(a probability)");
     c.non_negative(
         "uncertainty.team_unavailable",

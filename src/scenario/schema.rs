@@ -233,6 +233,9 @@ pub struct UncertaintySpec {
     pub team_unavailable: f64,
     /// Household reserve share (replaces `households.share`).
     pub households_share: Option<Dist>,
+    /// Factor on the people of every declared impact (scripted and injected;
+    /// hazards find their own people).
+    pub people_scale: Option<Dist>,
 }
 
 /// What is uncertain about one hazard.
