@@ -199,17 +199,18 @@ fn the_slurm_example_runs_shards_that_merge() {
     assert_eq!(read(d, "all", "summary.json"), read(d, "whole", "summary.json"));
 }
 
-/// Two layouts run on the same draws; a layout with more stock at the same
-/// sites (every town depot and community station doubled) is not worse on
-/// either relief target, and better on basic relief.
+/// Two layouts run on the same draws (every draw but the trucks' is shared),
+/// and a layout with more stock at the same sites (every town depot and
+/// community station doubled) does better on basic relief.
 ///
-/// Not asserted: that it is better or equal on *every* draw. It is not: the
-/// greedy dispatch policies have Graham-type anomalies (more stock changes
-/// which truck goes where, and now and then a group waits longer), so on a
-/// few draws the doubled layout scores lower on initial relief. `compare`
-/// shows this as the share of runs where a layout did better.
+/// Not asserted, because it is false under the current dispatch policy:
+/// that more stock never scores worse. Over 40 draws the doubled layout gives
+/// initial relief within 12 h to about 3 points fewer people (95 % interval
+/// −4.9 to −0.9 points): trucks serving a group top up with basic sets when
+/// there are more of them, and other groups' initial kits wait. See
+/// docs/batch.md.
 #[test]
-fn compare_pairs_runs_and_more_stock_is_not_worse() {
+fn compare_pairs_runs_and_more_stock_improves_basic_relief() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let today = std::fs::read_to_string(root().join("scenarios/layouts/today.ron")).unwrap();
@@ -272,7 +273,6 @@ fn compare_pairs_runs_and_more_stock_is_not_worse() {
             .unwrap()["vs_first"][0]["verdict"]
             .clone()
     };
-    assert_ne!(verdict("score.initial_relief_within_target"), "worse");
     assert_eq!(verdict("score.basic_relief_within_target"), "better");
     assert!(read(d, "cmp", "compare.html").contains("<svg"));
 }
