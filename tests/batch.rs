@@ -206,8 +206,8 @@ fn the_slurm_example_runs_shards_that_merge() {
 /// Not asserted, because it is false under the current dispatch policy:
 /// that more stock never scores worse. Over 40 draws the doubled layout gives
 /// initial relief within 12 h to about 3 points fewer people (95 % interval
-/// −4.9 to −0.9 points): trucks serving a group top up with basic sets when
-/// there are more of them, and other groups' initial kits wait. See
+/// −4.9 to −0.9 points), likely because trucks serving a group top up with
+/// basic sets when there are more of them while other groups' kits wait. See
 /// docs/batch.md.
 #[test]
 fn compare_pairs_runs_and_more_stock_improves_basic_relief() {
