@@ -99,24 +99,11 @@ pub fn compare(
     progress: bool,
 ) -> Result<(Comparison, Vec<Vec<Vec<String>>>, Vec<String>), Error> {
     let pairs: Vec<(usize, u64)> = (0..specs.len()).flat_map(|l| (0..runs).map(move |i| (l, i))).collect();
-    let bar = if progress {
-        indicatif::ProgressBar::new(pairs.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{elapsed_precise} [{wide_bar}] {pos}/{len} runs · {per_sec} · {eta} left",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| Error::Write {
-            path: "compare".into(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+    let bar = super::run::progress_bar(pairs.len(), progress);
+    let pool = super::run::pool(jobs).map_err(|e| Error::Write {
+        path: "compare".into(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
     let rows: Vec<(Vec<String>, Vec<String>)> = pool.install(|| {
         pairs
             .par_iter()

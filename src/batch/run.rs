@@ -163,6 +163,27 @@ pub fn run_row(spec: &RunSpec, i: u64) -> (Vec<String>, Vec<String>) {
     (header, cells)
 }
 
+/// A progress bar for `n` runs (rate and time left), or a hidden one.
+pub fn progress_bar(n: usize, show: bool) -> indicatif::ProgressBar {
+    let bar = if show {
+        indicatif::ProgressBar::new(n as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} runs · {per_sec} · {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// A pool of `jobs` worker threads (at least one).
+pub fn pool(jobs: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build()
+}
+
 /// Shortest text that reads back as the same number.
 fn num(v: f64) -> String {
     format!("{v}")
@@ -270,21 +291,8 @@ pub fn run_batch(spec: Arc<RunSpec>, out: &Path, opts: &Options, stop: &AtomicBo
         .open(&partial)
         .map_err(|e| write_err(&partial, e))?;
     let writer = Mutex::new((csv::WriterBuilder::new().has_headers(false).from_writer(file), header));
-    let bar = if opts.progress {
-        indicatif::ProgressBar::new(todo.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{elapsed_precise} [{wide_bar}] {pos}/{len} runs · {per_sec} · {eta} left",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
-        .build()
-        .map_err(|e| write_err(out, e))?;
+    let bar = progress_bar(todo.len(), opts.progress);
+    let pool = pool(opts.jobs).map_err(|e| write_err(out, e))?;
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     pool.install(|| {
         todo.par_iter().with_max_len(1).for_each(|&i| {

@@ -34,17 +34,23 @@ pub struct Instance {
 /// People covered when the fixed sites and the candidates `open` serve, each
 /// within its capacity: a maximum flow source → sites → demand → sink (Dinic).
 pub fn covered(inst: &Instance, open: &[usize]) -> u64 {
+    network(inst, open).0.max_flow(0, 1)
+}
+
+/// The flow network for the fixed sites and the candidates `open`, and the
+/// source edge of each site (fixed ones first).
+fn network(inst: &Instance, open: &[usize]) -> (Flow, Vec<usize>) {
     let sites: Vec<&(u64, Vec<usize>)> = inst
         .fixed
         .iter()
         .chain(open.iter().map(|&c| &inst.candidates[c]))
         .collect();
     // Nodes: 0 source, 1 sink, 2.. sites, then demand nodes.
-    let nd = inst.demand.len();
-    let n = 2 + sites.len() + nd;
+    let n = 2 + sites.len() + inst.demand.len();
     let mut g = Flow::new(n);
+    let mut source_edges = Vec::new();
     for (s, (cap, reach)) in sites.iter().enumerate() {
-        g.edge(0, 2 + s, *cap);
+        source_edges.push(g.edge(0, 2 + s, *cap));
         for &d in reach {
             g.edge(2 + s, 2 + sites.len() + d, u64::MAX / 4);
         }
@@ -52,7 +58,7 @@ pub fn covered(inst: &Instance, open: &[usize]) -> u64 {
     for (d, &p) in inst.demand.iter().enumerate() {
         g.edge(2 + sites.len() + d, 1, p);
     }
-    g.max_flow(0, 1)
+    (g, source_edges)
 }
 
 /// Greedy addition of `k` candidates, then Teitz–Bart substitution. Returns
@@ -157,24 +163,7 @@ pub fn split_budget(inst: &Instance, open: &[usize], budget: u64) -> Vec<u64> {
 
 /// People each open candidate serves in the maximum flow.
 fn served_by(inst: &Instance, open: &[usize]) -> Vec<u64> {
-    let sites: Vec<&(u64, Vec<usize>)> = inst
-        .fixed
-        .iter()
-        .chain(open.iter().map(|&c| &inst.candidates[c]))
-        .collect();
-    let nd = inst.demand.len();
-    let n = 2 + sites.len() + nd;
-    let mut g = Flow::new(n);
-    let mut source_edges = Vec::new();
-    for (s, (cap, reach)) in sites.iter().enumerate() {
-        source_edges.push(g.edge(0, 2 + s, *cap));
-        for &d in reach {
-            g.edge(2 + s, 2 + sites.len() + d, u64::MAX / 4);
-        }
-    }
-    for (d, &p) in inst.demand.iter().enumerate() {
-        g.edge(2 + sites.len() + d, 1, p);
-    }
+    let (mut g, source_edges) = network(inst, open);
     g.max_flow(0, 1);
     source_edges[inst.fixed.len()..].iter().map(|&e| g.flow_on(e)).collect()
 }
@@ -411,7 +400,7 @@ pub fn site(spec: &std::sync::Arc<crate::scenario::RunSpec>, o: &SiteOptions) ->
     use rayon::prelude::*;
     use std::sync::Arc;
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(o.jobs.max(1)).build().ok();
+    let pool = super::run::pool(o.jobs).ok();
     let draw_groups = |i: u64| -> Vec<(u32, u32)> {
         let (drawn, _) = super::draw::apply(spec, i);
         let r = crate::run_spec(Arc::new(drawn));
