@@ -144,8 +144,11 @@ pub fn split_budget(inst: &Instance, open: &[usize], budget: u64) -> Vec<u64> {
     let served = served_by(inst, open);
     let total: u64 = served.iter().sum();
     if total == 0 {
-        let even = budget / open.len().max(1) as u64;
-        return vec![even; open.len()];
+        // Nobody to serve: an even split, the remainder to the first sites.
+        let n = open.len().max(1) as u64;
+        return (0..open.len() as u64)
+            .map(|k| budget / n + u64::from(k < budget % n))
+            .collect();
     }
     let mut out: Vec<u64> = served.iter().map(|s| budget * s / total).collect();
     let mut left = budget - out.iter().sum::<u64>();

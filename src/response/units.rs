@@ -147,14 +147,32 @@ pub struct Trip {
     pub arrived: bool,
     /// The people reach their destination (shelter, or the landing).
     pub arrive_at: SimTime,
-    /// Boats: the launch point where people land.
+    /// Where the team is free again: the shelter (buses), the launch point
+    /// where people land (boats), the hospital (ambulances), the people's
+    /// home (rescue teams), the end of the segment (road repair).
     pub landing: u32,
     /// Ambulances: the hospital (index into the run's medical hospitals).
     pub hospital: Option<usize>,
     /// The team is free again.
     pub free_at: SimTime,
-    /// Where.
-    pub free_node: u32,
+}
+
+impl Trip {
+    /// A trip for `open` called now, nobody on board yet.
+    fn new(ctx: &PlanCtx, open: &Open, pickup_at: SimTime, arrive_at: SimTime, free_at: SimTime, landing: u32) -> Self {
+        Trip {
+            task: open.task,
+            called_at: ctx.now,
+            people: 0,
+            pickup_at,
+            picked: false,
+            arrived: false,
+            arrive_at,
+            landing,
+            hospital: None,
+            free_at,
+        }
+    }
 }
 
 /// A team's state.
@@ -276,14 +294,9 @@ impl Units {
                 }
                 _ => None,
             };
-            let mut def = def.clone();
-            if twin.is_some() {
-                // The hazards keep a fire company's shift and rest.
-                def.shift = SimDuration(i64::MAX / 4);
-            }
             units.push(Unit {
                 state: UnitState::Idle { node: def.base },
-                def,
+                def: def.clone(),
                 shift_start: None,
                 trips: 0,
                 carried: 0,
@@ -356,19 +369,14 @@ fn plan_bus(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open) -> Option<Trip
         .time_to(open.home)?;
     let pickup_at = start.plus(secs(t1));
     let arrive_at = pickup_at.plus(SimDuration(BOARD_S)).plus(secs(t2));
-    Some(Trip {
-        task: open.task,
-        called_at: ctx.now,
-        people: 0,
+    Some(Trip::new(
+        ctx,
+        open,
         pickup_at,
-        picked: false,
-        arrived: false,
         arrive_at,
-        landing: to,
-        hospital: None,
-        free_at: arrive_at.plus(SimDuration(BOARD_S)),
-        free_node: to,
-    })
+        arrive_at.plus(SimDuration(BOARD_S)),
+        to,
+    ))
 }
 
 /// Plan a boat trip: trailer by road to the best launch point, across the
@@ -399,19 +407,7 @@ fn plan_boat(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open, launches: &[(
         }
         None => landed,
     };
-    Some(Trip {
-        task: open.task,
-        called_at: ctx.now,
-        people: 0,
-        pickup_at,
-        picked: false,
-        arrived: false,
-        arrive_at,
-        landing,
-        hospital: None,
-        free_at: landed,
-        free_node: landing,
-    })
+    Some(Trip::new(ctx, open, pickup_at, arrive_at, landed, landing))
 }
 
 /// Plan an ambulance trip: to the patients, then to the hospital with a free
@@ -436,17 +432,15 @@ fn plan_ambulance(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open, hospital
     let pickup_at = start.plus(secs(t1));
     let arrive_at = pickup_at.plus(SimDuration(ON_SCENE_S)).plus(secs(t2));
     Some(Trip {
-        task: open.task,
-        called_at: ctx.now,
-        people: 0,
-        pickup_at,
-        picked: false,
-        arrived: false,
-        arrive_at,
-        landing: node,
         hospital: Some(h),
-        free_at: arrive_at.plus(SimDuration(ON_SCENE_S)),
-        free_node: node,
+        ..Trip::new(
+            ctx,
+            open,
+            pickup_at,
+            arrive_at,
+            arrive_at.plus(SimDuration(ON_SCENE_S)),
+            node,
+        )
     })
 }
 
@@ -459,19 +453,7 @@ fn plan_extricate(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open) -> Optio
         .tree(ctx.city, ctx.roads, at, TreeDir::From, unit.def.vehicle)
         .time_to(open.home)?;
     let freed_at = start.plus(secs(drive)).plus(unit.def.work);
-    Some(Trip {
-        task: open.task,
-        called_at: ctx.now,
-        people: 0,
-        pickup_at: freed_at,
-        picked: false,
-        arrived: false,
-        arrive_at: freed_at,
-        landing: open.home,
-        hospital: None,
-        free_at: freed_at,
-        free_node: open.home,
-    })
+    Some(Trip::new(ctx, open, freed_at, freed_at, freed_at, open.home))
 }
 
 /// Plan a road repair: drive to the nearer end of the segment (`open.home`
@@ -486,19 +468,7 @@ fn plan_repair(ctx: &mut PlanCtx, unit: &Unit, at: u32, open: &Open) -> Option<T
         .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))?;
     let on_site = start.plus(secs(drive));
     let done = on_site.plus(unit.def.work);
-    Some(Trip {
-        task: open.task,
-        called_at: ctx.now,
-        people: 0,
-        pickup_at: on_site,
-        picked: false,
-        arrived: false,
-        arrive_at: done,
-        landing: end,
-        hospital: None,
-        free_at: done,
-        free_node: end,
-    })
+    Some(Trip::new(ctx, open, on_site, done, done, end))
 }
 
 fn secs(s: f64) -> SimDuration {
@@ -807,8 +777,9 @@ fn capacity(def: &TeamDef) -> u32 {
     def.seats.max(1)
 }
 
+/// Whether a team's shift is over (the hazards keep a fire company's shift).
 fn shift_over(u: &Unit, now: SimTime) -> bool {
-    u.shift_start.is_some_and(|s| now >= s.plus(u.def.shift))
+    u.twin.is_none() && u.shift_start.is_some_and(|s| now >= s.plus(u.def.shift))
 }
 
 /// Movement: pickups, trips ending, shifts ending, rests ending.
@@ -896,7 +867,7 @@ pub fn advance_units(
                 }
                 if trip.picked && trip.free_at <= now {
                     unit.busy_s += trip.free_at.secs() - trip.called_at.secs();
-                    unit.state = UnitState::Idle { node: trip.free_node };
+                    unit.state = UnitState::Idle { node: trip.landing };
                     if let UnitTask::Repair(seg) = trip.task {
                         roads.set_damaged(seg, false);
                         if let Some(r) = repair_of.remove(&seg) {
@@ -912,7 +883,7 @@ pub fn advance_units(
                     }
                     if let Some(h) = unit.twin {
                         // Back to the hazards' roster, where it stands.
-                        hazard.teams[h].state = TeamState::Idle { node: trip.free_node };
+                        hazard.teams[h].state = TeamState::Idle { node: trip.landing };
                     }
                 } else {
                     unit.state = UnitState::Trip(trip);
