@@ -33,6 +33,7 @@ pub mod batch;
 pub mod city;
 pub mod error;
 pub mod hazard;
+pub mod import;
 pub mod people;
 pub mod report;
 pub mod response;

@@ -42,6 +42,9 @@ enum Command {
     Validate(ValidateArgs),
     /// List what is on a map: zones, places, named roads.
     Map(MapArgs),
+    /// Bring a city in from open data: a map (and terrain) the scenarios can name.
+    #[command(subcommand)]
+    Import(ImportSource),
     /// Toxic threat-zone calculator: downwind distances to AEGL-1/2/3, or the
     /// concentration at a point, for a chemical release (Gaussian plume).
     Plume(PlumeArgs),
@@ -242,6 +245,57 @@ struct ValidateArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     layout: LayoutArg,
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportSource {
+    /// From OpenStreetMap: drivable roads (split at junctions, one-way rules,
+    /// speeds, lanes, bridges; the largest strongly connected part), hospitals,
+    /// fire stations, candidate shelters and depots, chemical works, rivers and
+    /// administrative boundaries; optional elevation and population rasters.
+    Osm(ImportOsmArgs),
+}
+
+#[derive(Args, Debug)]
+struct ImportOsmArgs {
+    /// OSM file: .osm.pbf or .osm (XML).
+    file: PathBuf,
+    /// The map file to write, e.g. assets/maps/NAME.ron (terrain rasters go
+    /// next to it as NAME-dem.asc and NAME-landuse.asc).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Only what lies in this box: WEST,SOUTH,EAST,NORTH in degrees.
+    #[arg(long, value_name = "W,S,E,N", allow_hyphen_values = true)]
+    bbox: Option<tabletop::import::BBox>,
+    /// Map name (default: the output file's name).
+    #[arg(long)]
+    name: Option<String>,
+    /// Chinese map name (default: the name).
+    #[arg(long)]
+    name_zh: Option<String>,
+    /// Elevation raster in WGS84 degrees (ESRI ASCII grid .asc or GeoTIFF .tif),
+    /// e.g. SRTM or Copernicus DEM; resampled to the map's grid. Floods and
+    /// fires need it.
+    #[arg(long, value_name = "FILE")]
+    elevation: Option<PathBuf>,
+    /// Population by zone: CSV lines `zone,people` (zone by name or Chinese name).
+    #[arg(long, value_name = "FILE", conflicts_with = "population_raster")]
+    population_csv: Option<PathBuf>,
+    /// Population raster in WGS84 degrees (people per cell, as WorldPop
+    /// publishes): each cell's people go to the nearest road node.
+    #[arg(long, value_name = "FILE")]
+    population_raster: Option<PathBuf>,
+    /// Administrative level of the zones (default: the finest level with at
+    /// least two boundaries over the roads; 8 is towns and subdistricts in China).
+    #[arg(long, value_name = "N")]
+    admin_level: Option<u8>,
+    /// Terrain cell size, m.
+    #[arg(long, default_value_t = 100.0, value_name = "M")]
+    cell_m: f64,
+    /// Longest road edge, m: longer ways keep shape points as nodes (floods are
+    /// read along straight edges).
+    #[arg(long, default_value_t = 500.0, value_name = "M")]
+    max_edge_m: f64,
 }
 
 #[derive(Args, Debug)]
@@ -458,6 +512,41 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
                 },
             };
             print_ignoring_broken_pipe(&tabletop::hazard::calc::answer(&query, &chemicals)?);
+            Ok(())
+        }
+        Command::Import(ImportSource::Osm(a)) => {
+            if !(a.cell_m.is_finite() && (10.0..=1000.0).contains(&a.cell_m)) {
+                return Err(cli_error(
+                    "--cell-m",
+                    format!("expected 10 to 1000 m, found {}", a.cell_m),
+                ));
+            }
+            if !(a.max_edge_m.is_finite() && a.max_edge_m >= 50.0) {
+                return Err(cli_error(
+                    "--max-edge-m",
+                    format!("expected at least 50 m, found {}", a.max_edge_m),
+                ));
+            }
+            let name = a.name.clone().unwrap_or_else(|| {
+                a.out
+                    .file_stem()
+                    .map_or("imported".into(), |s| s.to_string_lossy().into_owned())
+            });
+            let imported = tabletop::import::import(&tabletop::import::ImportOptions {
+                input: a.file,
+                bbox: a.bbox,
+                name,
+                name_zh: a.name_zh,
+                elevation: a.elevation,
+                population_csv: a.population_csv,
+                population_raster: a.population_raster,
+                admin_level: a.admin_level,
+                cell_m: a.cell_m,
+                max_edge_m: a.max_edge_m,
+            })?;
+            tabletop::import::write(&imported, &a.out)?;
+            println!("{}", imported.summary);
+            println!("wrote {}", a.out.display());
             Ok(())
         }
         Command::Map(a) => {

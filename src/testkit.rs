@@ -33,6 +33,8 @@ fn edge(a: u32, b: u32, length_m: f64) -> EdgeDef {
         lanes: 1,
         oneway: false,
         name: Some("X001".into()),
+        bridge: false,
+        tunnel: false,
     }
 }
 

@@ -108,6 +108,29 @@ pub enum RoadClass {
     UrbanBranch,
 }
 
+impl RoadClass {
+    /// Emergency-vehicle free-flow speed, km/h (DOMAIN.md "Roads", planning assumption).
+    pub fn default_speed_kmh(self) -> f64 {
+        match self {
+            RoadClass::Expressway => 80.0,
+            RoadClass::National => 60.0,
+            RoadClass::Provincial => 50.0,
+            RoadClass::County => 40.0,
+            RoadClass::Village => 25.0,
+            RoadClass::UrbanArterial => 35.0,
+            RoadClass::UrbanBranch => 20.0,
+        }
+    }
+
+    /// Lanes per direction where the data says nothing (approximation).
+    pub fn default_lanes(self) -> u8 {
+        match self {
+            RoadClass::Expressway | RoadClass::National | RoadClass::Provincial | RoadClass::UrbanArterial => 2,
+            RoadClass::County | RoadClass::Village | RoadClass::UrbanBranch => 1,
+        }
+    }
+}
+
 /// A road segment. Two-way unless `oneway`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -130,6 +153,13 @@ pub struct EdgeDef {
     /// Road name or number, e.g. "G308" or "青年路".
     #[serde(default)]
     pub name: Option<String>,
+    /// A bridge: its deck stands above flood water, so the water under it
+    /// does not close it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bridge: bool,
+    /// A tunnel or underpass (marked; drawn and exported).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tunnel: bool,
 }
 
 /// Kind of named place.

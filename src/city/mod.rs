@@ -95,6 +95,10 @@ pub struct Segment {
     pub oneway: bool,
     /// Road name, if any.
     pub name: Option<String>,
+    /// A bridge (flood water under it does not reach the deck).
+    pub bridge: bool,
+    /// A tunnel or underpass.
+    pub tunnel: bool,
 }
 
 /// A zone with its projected seat.
@@ -328,6 +332,8 @@ impl CityMap {
                 lanes: e.lanes,
                 oneway: e.oneway,
                 name: e.name,
+                bridge: e.bridge,
+                tunnel: e.tunnel,
             })
             .collect();
         for (id, s) in segments.iter().enumerate() {

@@ -285,7 +285,10 @@ impl HazardWorld {
             .map(|s| {
                 let (a, b) = (city.node_xy[s.a as usize], city.node_xy[s.b as usize]);
                 let n = ((a.dist(b) / (dem.dx / 2.0)).ceil() as usize).max(1);
+                // A bridge deck stands above the water and fire below it: only
+                // the cells at its two ends (the abutments) reach it.
                 let mut cells: Vec<usize> = (0..=n)
+                    .filter(|&k| !s.bridge || k == 0 || k == n)
                     .filter_map(|k| {
                         let t = k as f64 / n as f64;
                         dem.cell_of(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t)

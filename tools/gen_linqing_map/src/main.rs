@@ -259,27 +259,6 @@ const DAIWAN: usize = 14;
 const SHANGDIAN: usize = 15;
 const N_SUBDISTRICTS: usize = 4;
 
-/// Emergency-vehicle speed by road class, km/h (DOMAIN.md "Roads", planning assumption).
-fn class_speed(c: RoadClass) -> f64 {
-    match c {
-        RoadClass::Expressway => 80.0,
-        RoadClass::National => 60.0,
-        RoadClass::Provincial => 50.0,
-        RoadClass::County => 40.0,
-        RoadClass::Village => 25.0,
-        RoadClass::UrbanArterial => 35.0,
-        RoadClass::UrbanBranch => 20.0,
-    }
-}
-
-/// Lanes per direction by road class (approximation).
-fn class_lanes(c: RoadClass) -> u8 {
-    match c {
-        RoadClass::Expressway | RoadClass::National | RoadClass::Provincial | RoadClass::UrbanArterial => 2,
-        RoadClass::County | RoadClass::Village | RoadClass::UrbanBranch => 1,
-    }
-}
-
 const PROVENANCE: &str = "Approximate synthetic map of Linqing built from public facts (area 950 km², 736 000 people, \
 230 000 urban on about 23 km², 4 subdistricts + 12 towns, ~600 villages, Wei canal on the western border, Grand Canal \
 through the city). Town seat positions, the city outline, canal alignments, road alignments, village sites and places \
@@ -1594,10 +1573,12 @@ fn to_map_file(g: &Graph, geo: &Geo, seat_nodes: &[u32], places: &[Place]) -> Ma
                 b: e.b,
                 class: e.class,
                 length_m,
-                speed_kmh: class_speed(e.class),
-                lanes: class_lanes(e.class),
+                speed_kmh: e.class.default_speed_kmh(),
+                lanes: e.class.default_lanes(),
                 oneway: e.oneway,
                 name: e.name.clone(),
+                bridge: false,
+                tunnel: false,
             }
         })
         .collect();
