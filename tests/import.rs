@@ -314,6 +314,37 @@ fn round_trip_import_then_run() {
         "{}",
         report["score"]
     );
+
+    // The run on the map for GIS: every road with its flags, the depot, the groups.
+    let geo: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/map.geojson")).unwrap()).unwrap();
+    assert_eq!(geo["type"], "FeatureCollection");
+    let layer = |name: &str| -> Vec<&serde_json::Value> {
+        geo["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["properties"]["layer"] == name)
+            .collect()
+    };
+    let roads = layer("road");
+    assert_eq!(roads.len(), 11);
+    assert_eq!(roads.iter().filter(|f| f["properties"]["bridge"] == true).count(), 1);
+    assert!(roads.iter().all(|f| f["properties"]["state_at_end"] == "open"));
+    let depots = layer("depot");
+    assert_eq!(depots.len(), 1);
+    assert_eq!(depots[0]["properties"]["id"], "store");
+    let groups = layer("group");
+    let people: u64 = groups.iter().map(|g| g["properties"]["people"].as_u64().unwrap()).sum();
+    assert_eq!(people, 350);
+    assert!(groups.iter().all(|g| g["properties"]["initial_within_target"] == true));
+    // Coordinates are [lon, lat] inside the fixture.
+    for f in geo["features"].as_array().unwrap() {
+        let c = &f["geometry"]["coordinates"];
+        let first = if c[0].is_array() { &c[0] } else { c };
+        let (lon, lat) = (first[0].as_f64().unwrap(), first[1].as_f64().unwrap());
+        assert!((115.69..115.72).contains(&lon) && (36.84..36.86).contains(&lat), "{f}");
+    }
 }
 
 #[test]

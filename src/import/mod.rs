@@ -15,6 +15,7 @@ pub mod areas;
 pub mod osm;
 pub mod raster;
 pub mod roads;
+pub mod synthetic;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;

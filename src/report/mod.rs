@@ -4,6 +4,7 @@
 //! place only when all of them were written, so a failed run never clobbers
 //! earlier results.
 
+pub mod geojson;
 pub mod html;
 pub mod indicators;
 pub mod people;
@@ -225,6 +226,8 @@ pub struct RunResult {
     pub journal_jsonl: String,
     /// Segment ids closed at the end (by an inject, a fire or a toxic cloud).
     pub closed_segments: Vec<u32>,
+    /// Every segment's state at the end (for `map.geojson`).
+    pub roads_end: RoadState,
     /// Peak flood depth per terrain cell, if the run had a flood.
     pub peak_depth: Option<crate::hazard::grid::Grid<f64>>,
     /// Peak AEGL tier per cell, one grid per release.
@@ -447,6 +450,7 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
         timeline: world.resource::<Timeline>().0.clone(),
         journal_jsonl: world.resource::<Journal>().to_jsonl(),
         closed_segments,
+        roads_end: roads.clone(),
         peak_depth: crate::hazard::sim::peak_depth(world),
         threat_zones: crate::hazard::sim::threat_zones(world),
         fire_states: crate::hazard::sim::fire_states(world),
@@ -484,6 +488,7 @@ impl RunResult {
             ("timeline.csv", self.timeline_csv()),
             ("journal.jsonl", self.journal_jsonl.clone()),
             ("report.html", html::render(self)),
+            ("map.geojson", geojson::render(self)),
         ]
     }
 
