@@ -269,6 +269,57 @@ mod tests {
         assert_eq!(r.sample(35.9, 115.0), None);
     }
 
+    /// A GeoTIFF written with the `tiff` encoder: 3 × 2 pixels of 0.01°,
+    /// north-west corner at (115.0 E, 36.02 N), one pixel marked nodata.
+    fn geotiff(model_type: u16) -> Vec<u8> {
+        use tiff::encoder::{TiffEncoder, colortype};
+        use tiff::tags::Tag;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut enc = TiffEncoder::new(&mut buf).unwrap();
+        let mut image = enc.new_image::<colortype::Gray32Float>(3, 2).unwrap();
+        let e = image.encoder();
+        e.write_tag(Tag::ModelPixelScaleTag, &[0.01f64, 0.01, 0.0][..]).unwrap();
+        e.write_tag(Tag::ModelTiepointTag, &[0.0f64, 0.0, 0.0, 115.0, 36.02, 0.0][..])
+            .unwrap();
+        e.write_tag(Tag::GeoKeyDirectoryTag, &[1u16, 1, 0, 1, 1024, 0, 1, model_type][..])
+            .unwrap();
+        e.write_tag(Tag::GdalNodata, "-9999").unwrap();
+        // File order: north row first.
+        image.write_data(&[1.0f32, 2.0, 3.0, 4.0, 5.0, -9999.0]).unwrap();
+        buf.into_inner()
+    }
+
+    #[test]
+    fn geotiff_in_degrees_reads_with_rows_flipped_and_nodata() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dem.tif");
+        std::fs::write(&path, geotiff(2)).unwrap();
+        let r = read(&path).unwrap();
+        assert_eq!((r.ncols, r.nrows), (3, 2));
+        assert!((r.west - 115.0).abs() < 1e-12 && (r.south - 36.0).abs() < 1e-12);
+        // South row first in memory: 4 5 NaN, then 1 2 3.
+        assert_eq!(r.data[..2], [4.0, 5.0]);
+        assert!(r.data[2].is_nan());
+        assert_eq!(r.data[3..], [1.0, 2.0, 3.0]);
+        assert!((r.sample(36.015, 115.005).unwrap() - 1.0).abs() < 1e-9);
+        assert_eq!(r.sample(36.005, 115.025), None, "next to the nodata pixel");
+    }
+
+    #[test]
+    fn projected_geotiff_is_refused_with_a_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("utm.tif");
+        std::fs::write(&path, geotiff(1)).unwrap();
+        let err = read(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("projected coordinates") && err.contains("gdalwarp"),
+            "{err}"
+        );
+        std::fs::write(&path, b"not a tiff at all").unwrap();
+        let err = read(&path).unwrap_err().to_string();
+        assert!(err.contains("not a readable GeoTIFF"), "{err}");
+    }
+
     #[test]
     fn cells_sum_is_the_total() {
         let total: f64 = raster().cells().map(|c| c.2).sum();
