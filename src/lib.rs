@@ -31,6 +31,7 @@
 
 pub mod batch;
 pub mod city;
+pub mod drill;
 pub mod error;
 pub mod hazard;
 pub mod import;

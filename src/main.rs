@@ -42,6 +42,13 @@ enum Command {
     Validate(ValidateArgs),
     /// List what is on a map: zones, places, named roads.
     Map(MapArgs),
+    /// Run a drill headless from a script of facilitator commands (deliver,
+    /// delay or skip scripted injects; improvised injects); writes the report
+    /// folder and drill.ron, the record `replay` takes. (The drill GUI is not
+    /// built yet.)
+    Drill(DrillArgs),
+    /// Re-run a drill from its record (drill.ron): the same report, byte for byte.
+    Replay(ReplayArgs),
     /// Bring a city in from open data: a map (and terrain) the scenarios can name.
     #[command(subcommand)]
     Import(ImportSource),
@@ -245,6 +252,37 @@ struct ValidateArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     layout: LayoutArg,
+}
+
+#[derive(Args, Debug)]
+struct DrillArgs {
+    /// The scenario file.
+    #[arg(value_name = "SCENARIO.ron")]
+    scenario: PathBuf,
+    #[command(flatten)]
+    layout: LayoutArg,
+    /// Commands with their times: `Script(commands: [(at: "6h", command: Skip("x006-cut")), ...])`.
+    #[arg(long, value_name = "SCRIPT.ron")]
+    script: PathBuf,
+    /// Folder for the report files and drill.ron (written atomically).
+    #[arg(long, short, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct ReplayArgs {
+    /// A drill's record (drill.ron in its report folder).
+    #[arg(value_name = "DRILL.ron")]
+    record: PathBuf,
+    /// Folder for the report files (written atomically).
+    #[arg(long, short, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -512,6 +550,31 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
                 },
             };
             print_ignoring_broken_pipe(&tabletop::hazard::calc::answer(&query, &chemicals)?);
+            Ok(())
+        }
+        Command::Drill(a) => {
+            let (result, record) = tabletop::drill::run_script(&a.scenario, a.layout.layout.as_deref(), &a.script)?;
+            let mut files = result.files();
+            files.push(("drill.ron", tabletop::drill::record_ron(&record)));
+            tabletop::report::write_atomically(&a.out, &files)?;
+            if !a.quiet {
+                print!("{}", result.summary());
+                println!(
+                    "  {} commands; replay with: tabletop replay {}",
+                    record.commands.len(),
+                    a.out.join("drill.ron").display()
+                );
+            }
+            Ok(())
+        }
+        Command::Replay(a) => {
+            let (result, record) = tabletop::drill::replay(&a.record)?;
+            let mut files = result.files();
+            files.push(("drill.ron", tabletop::drill::record_ron(&record)));
+            tabletop::report::write_atomically(&a.out, &files)?;
+            if !a.quiet {
+                print!("{}", result.summary());
+            }
             Ok(())
         }
         Command::Import(ImportSource::Osm(a)) => {

@@ -153,7 +153,7 @@ pub enum PopulationSource {
     Csv(PathBuf),
     /// `population=*` tags on the boundaries.
     Tags,
-    /// None: every node has 0 people (scenarios must give impacts' people).
+    /// None: every node has 0 people (impacts, which draw from residents, cannot be placed).
     None,
 }
 
@@ -1102,7 +1102,9 @@ impl fmt::Display for Summary {
             PopulationSource::Raster(p) => format!("raster {}", p.display()),
             PopulationSource::Csv(p) => format!("CSV {}", p.display()),
             PopulationSource::Tags => "population tags of the boundaries".into(),
-            PopulationSource::None => "none given: scenarios must give each impact's people".into(),
+            PopulationSource::None => {
+                "none given: impacts draw from residents, so give --population-csv or --population-raster".into()
+            }
         };
         writeln!(f, "  population: {} ({source})", self.population)?;
         match self.terrain {

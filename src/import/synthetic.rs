@@ -135,7 +135,7 @@ pub fn write_county(out: &mut impl Write, target_nodes: usize) -> io::Result<usi
     };
     for (i, ids) in h_ids.iter().chain(v_ids.iter()).enumerate() {
         let class = match (i % lines) % ARTERIAL_EVERY {
-            0 if (i % lines) % (2 * ARTERIAL_EVERY) == 0 => "primary",
+            0 if (i % lines).is_multiple_of(2 * ARTERIAL_EVERY) => "primary",
             0 => "secondary",
             _ => "residential",
         };

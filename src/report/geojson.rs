@@ -84,7 +84,7 @@ pub fn render(r: &RunResult) -> String {
                 "tunnel": seg.tunnel,
                 "state_at_end": state,
                 "speed_factor_at_end": factor,
-                "water_depth_at_end_m": round2(f64::from(roads.depth(s32))),
+                "water_depth_at_end_m": round2(roads.depth(s32)),
                 "peak_water_depth_m": peak_depth_along(r, a, b, seg.bridge),
             },
         }));

@@ -596,6 +596,46 @@ pub fn load(path: &Path, layout: Option<&Path>) -> Result<RunSpec, Error> {
     Ok(spec)
 }
 
+/// Check one more inject against a scenario (and layout), as if it were the
+/// last entry of the scenario's `injects`: a drill's improvised inject gets
+/// the same name resolution and checks as a scripted one.
+///
+/// # Errors
+/// [`Error::Input`] with the problems, their fields under `injects[N]` of the
+/// scenario (the caller re-labels them); [`Error::Io`] if the files went away.
+pub fn check_inject(path: &Path, layout: Option<&Path>, inject: InjectSpec) -> Result<InjectDef, Error> {
+    let text = read(path)?;
+    let mut scenario: Scenario = parse_ron(path, &text)?;
+    let id = inject.id.clone();
+    scenario.injects.push(inject);
+    let base = path.parent().unwrap_or(Path::new("."));
+    let map_path = resolve_map_path(&scenario.map, base)
+        .ok_or_else(|| Error::one(Diagnostic::new(path, None, "map", "the scenario's map is gone")))?;
+    let city = Arc::new(CityMap::load(&map_path)?);
+    let layout = match layout {
+        Some(p) => {
+            let t = read(p)?;
+            let l: LayoutFile = parse_ron(p, &t)?;
+            Some((p.to_path_buf(), t, l))
+        }
+        None => None,
+    };
+    let spec = check(
+        path,
+        &text,
+        &scenario,
+        layout.as_ref().map(|(p, t, l)| (p.as_path(), t.as_str(), l)),
+        city,
+        map_path,
+    )?;
+    let id = id.unwrap_or_else(|| format!("inject-{}", scenario.injects.len()));
+    Ok(spec
+        .injects
+        .into_iter()
+        .find(|i| i.id == id)
+        .expect("invariant: a checked scenario keeps every inject it was given"))
+}
+
 /// Every fire (scripted, injected or a spot fire) must start near something
 /// that burns on the terrain's land use.
 fn check_ignitions(

@@ -766,7 +766,7 @@ pub struct ImpactSpec {
 }
 
 /// A scripted inject.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InjectSpec {
     /// Identifier (unique when given).

@@ -313,6 +313,13 @@ pub enum SimEvent {
         /// Back on duty.
         until: SimTime,
     },
+    /// A drill command (facilitator or player) took effect.
+    Command {
+        /// Time.
+        t: SimTime,
+        /// What was decided.
+        command: String,
+    },
     /// Rain began (an inject).
     RainStarted {
         /// Time.
@@ -329,6 +336,7 @@ impl SimEvent {
     pub fn time(&self) -> SimTime {
         match self {
             SimEvent::Inject { t, .. }
+            | SimEvent::Command { t, .. }
             | SimEvent::RoadsChanged { t, .. }
             | SimEvent::HazardStarted { t, .. }
             | SimEvent::WindChanged { t, .. }
