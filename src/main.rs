@@ -137,7 +137,7 @@ struct RunArgs {
     scenario: PathBuf,
     #[command(flatten)]
     layout: LayoutArg,
-    /// Folder for report.json, timeline.csv, journal.jsonl and report.html (written atomically).
+    /// Folder for report.json, timeline.csv, journal.jsonl, report.html and map.geojson (written atomically).
     #[arg(long, short, value_name = "DIR", default_value = "out")]
     out: PathBuf,
     /// Print nothing but errors.
@@ -297,6 +297,7 @@ enum ImportSource {
 #[derive(Args, Debug)]
 struct ImportOsmArgs {
     /// OSM file: .osm.pbf or .osm (XML).
+    #[arg(value_name = "OSM_FILE")]
     file: PathBuf,
     /// The map file to write, e.g. assets/maps/NAME.ron (terrain rasters go
     /// next to it as NAME-dem.asc and NAME-landuse.asc).
