@@ -404,10 +404,15 @@ fn segment_costs(city: &CityMap, roads: &RoadState, vehicle: Vehicle) -> Vec<f64
 /// seconds per segment (`f64::INFINITY` for impassable: `t + ∞` never beats
 /// a time, so such an edge is never taken, exactly as if it were skipped).
 ///
-/// The heap is lazy (a node may be in it several times; only its first pop,
-/// at its final time, counts), so nodes settle in the order of
-/// [`heap_key`], (time, node index), as they did with the original
-/// `BinaryHeap` of (time, node) pairs.
+/// The heap is lazy (a node may be in it several times; only the entry that
+/// carries its current time counts, and that one is popped at its final
+/// time), so nodes settle in the order of [`heap_key`], (time, node index),
+/// as they did with the original `BinaryHeap` of (time, node) pairs. (Keys are
+/// unique: a node is pushed again only with a strictly shorter time.)
+///
+/// No "settled" flags are needed: an entry whose time is not the node's
+/// current time is stale, and an edge into a settled node `v` never relaxes
+/// it, since `time(v) ≤ t ≤ t + cost` (costs are never negative).
 fn grow(
     city: &CityMap,
     root: u32,
@@ -420,34 +425,27 @@ fn grow(
     let rows = city.adjacency.rows(dir);
     let mut time_s = vec![f64::INFINITY; n];
     let mut via = vec![None; n];
-    let Scratch { heap, done } = scratch;
+    let heap = &mut scratch.heap;
     heap.clear();
-    done.clear();
-    done.resize(n, false);
     time_s[root as usize] = 0.0;
     heap.push(Reverse(heap_key(0.0, root)));
     while let Some(Reverse(key)) = heap.pop() {
-        // The low 32 bits are the node (`heap_key`).
+        // The low 32 bits are the node, the high ones its time (`heap_key`).
         let u = key as u32;
-        if done[u as usize] {
+        let t = time_s[u as usize];
+        if (key >> 32) as u64 != ordered_bits(t) {
             continue;
         }
-        done[u as usize] = true;
         if Some(u) == stop_at {
             break;
         }
-        // A node's first pop carries its final time, the one in `time_s`.
-        let t = time_s[u as usize];
         for link in rows.of(u) {
-            let v = link.other;
-            if done[v as usize] {
-                continue;
-            }
+            let v = link.other as usize;
             let nt = t + cost(link.seg);
-            if nt < time_s[v as usize] {
-                time_s[v as usize] = nt;
-                via[v as usize] = Some(EdgeIndex::new(link.edge as usize));
-                heap.push(Reverse(heap_key(nt, v)));
+            if nt < time_s[v] {
+                time_s[v] = nt;
+                via[v] = Some(EdgeIndex::new(link.edge as usize));
+                heap.push(Reverse(heap_key(nt, link.other)));
             }
         }
     }
@@ -460,8 +458,15 @@ fn grow(
 struct Scratch {
     /// Pending (time, node) pairs as [`heap_key`]s, smallest first.
     heap: BinaryHeap<Reverse<u128>>,
-    /// Nodes whose time is final.
-    done: Vec<bool>,
+}
+
+/// `t`'s bits as an integer whose order is that of [`f64::total_cmp`]: flip
+/// the magnitude bits of negative numbers, so that the bits order as signed
+/// integers; then flip the sign bit, so that they order as unsigned ones.
+#[inline]
+fn ordered_bits(t: f64) -> u64 {
+    let b = t.to_bits() as i64;
+    (b ^ ((((b >> 63) as u64) >> 1) as i64)) as u64 ^ (1 << 63)
 }
 
 /// `(t, node)` as one integer whose order is that of `t` ([`f64::total_cmp`])
@@ -471,12 +476,7 @@ struct Scratch {
 /// cost.
 #[inline]
 fn heap_key(t: f64, node: u32) -> u128 {
-    // The bit trick of `f64::total_cmp`: flip the magnitude bits of negative
-    // numbers, so that the bits order as signed integers; then flip the sign
-    // bit, so that they order as unsigned ones.
-    let b = t.to_bits() as i64;
-    let ordered = (b ^ ((((b >> 63) as u64) >> 1) as i64)) as u64 ^ (1 << 63);
-    (u128::from(ordered) << 32) | u128::from(node)
+    (u128::from(ordered_bits(t)) << 32) | u128::from(node)
 }
 
 /// Which nodes `vehicle` can reach by road from any of `roots` (a breadth-first
