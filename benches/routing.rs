@@ -1,7 +1,7 @@
 //! Routing on the bundled Linqing graph: one full shortest-path tree, trees
 //! as the simulation builds them (through the [`RouteCache`], which shares
-//! one vehicle's segment times among its trees), and point-to-point routes
-//! with early exit.
+//! one vehicle's segment times among its trees), one by one and prefetched
+//! in parallel, and point-to-point routes with early exit.
 //!
 //! `cargo bench --bench routing`
 
@@ -26,6 +26,18 @@ fn routing(c: &mut Criterion) {
             roots
                 .iter()
                 .map(|&r| cache.tree(&city, &roads, r, TreeDir::To, Vehicle::dry(70.0)).root)
+                .sum::<u32>()
+        })
+    });
+    // The same 64 trees built at once on rayon's pool, then asked for.
+    c.bench_function("route_cache_prefetch_64_trees_linqing", |b| {
+        b.iter(|| {
+            let mut cache = RouteCache::default();
+            let car = Vehicle::dry(70.0);
+            cache.prefetch(&city, &roads, roots.iter().map(|&r| (r, TreeDir::To, car)));
+            roots
+                .iter()
+                .map(|&r| cache.tree(&city, &roads, r, TreeDir::To, car).root)
                 .sum::<u32>()
         })
     });

@@ -7,12 +7,13 @@
 //! keeps trees per (source, direction, speed cap) until the road state changes.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, EdgeIndex};
 use petgraph::visit::EdgeRef;
+use rayon::prelude::*;
 
 use super::{CityMap, SegmentId};
 
@@ -404,10 +405,15 @@ fn segment_costs(city: &CityMap, roads: &RoadState, vehicle: Vehicle) -> Vec<f64
 /// seconds per segment (`f64::INFINITY` for impassable: `t + ∞` never beats
 /// a time, so such an edge is never taken, exactly as if it were skipped).
 ///
-/// The heap is lazy (a node may be in it several times; only its first pop,
-/// at its final time, counts), so nodes settle in the order of
-/// [`heap_key`], (time, node index), as they did with the original
-/// `BinaryHeap` of (time, node) pairs.
+/// The heap is lazy (a node may be in it several times; only the entry that
+/// carries its current time counts, and that one is popped at its final
+/// time), so nodes settle in the order of [`heap_key`], (time, node index),
+/// as they did with the original `BinaryHeap` of (time, node) pairs. (Keys are
+/// unique: a node is pushed again only with a strictly shorter time.)
+///
+/// No "settled" flags are needed: an entry whose time is not the node's
+/// current time is stale, and an edge into a settled node `v` never relaxes
+/// it, since `time(v) ≤ t ≤ t + cost` (costs are never negative).
 fn grow(
     city: &CityMap,
     root: u32,
@@ -420,34 +426,27 @@ fn grow(
     let rows = city.adjacency.rows(dir);
     let mut time_s = vec![f64::INFINITY; n];
     let mut via = vec![None; n];
-    let Scratch { heap, done } = scratch;
+    let heap = &mut scratch.heap;
     heap.clear();
-    done.clear();
-    done.resize(n, false);
     time_s[root as usize] = 0.0;
     heap.push(Reverse(heap_key(0.0, root)));
     while let Some(Reverse(key)) = heap.pop() {
-        // The low 32 bits are the node (`heap_key`).
+        // The low 32 bits are the node, the high ones its time (`heap_key`).
         let u = key as u32;
-        if done[u as usize] {
+        let t = time_s[u as usize];
+        if (key >> 32) as u64 != ordered_bits(t) {
             continue;
         }
-        done[u as usize] = true;
         if Some(u) == stop_at {
             break;
         }
-        // A node's first pop carries its final time, the one in `time_s`.
-        let t = time_s[u as usize];
         for link in rows.of(u) {
-            let v = link.other;
-            if done[v as usize] {
-                continue;
-            }
+            let v = link.other as usize;
             let nt = t + cost(link.seg);
-            if nt < time_s[v as usize] {
-                time_s[v as usize] = nt;
-                via[v as usize] = Some(EdgeIndex::new(link.edge as usize));
-                heap.push(Reverse(heap_key(nt, v)));
+            if nt < time_s[v] {
+                time_s[v] = nt;
+                via[v] = Some(EdgeIndex::new(link.edge as usize));
+                heap.push(Reverse(heap_key(nt, link.other)));
             }
         }
     }
@@ -460,8 +459,15 @@ fn grow(
 struct Scratch {
     /// Pending (time, node) pairs as [`heap_key`]s, smallest first.
     heap: BinaryHeap<Reverse<u128>>,
-    /// Nodes whose time is final.
-    done: Vec<bool>,
+}
+
+/// `t`'s bits as an integer whose order is that of [`f64::total_cmp`]: flip
+/// the magnitude bits of negative numbers, so that the bits order as signed
+/// integers; then flip the sign bit, so that they order as unsigned ones.
+#[inline]
+fn ordered_bits(t: f64) -> u64 {
+    let b = t.to_bits() as i64;
+    (b ^ ((((b >> 63) as u64) >> 1) as i64)) as u64 ^ (1 << 63)
 }
 
 /// `(t, node)` as one integer whose order is that of `t` ([`f64::total_cmp`])
@@ -471,12 +477,7 @@ struct Scratch {
 /// cost.
 #[inline]
 fn heap_key(t: f64, node: u32) -> u128 {
-    // The bit trick of `f64::total_cmp`: flip the magnitude bits of negative
-    // numbers, so that the bits order as signed integers; then flip the sign
-    // bit, so that they order as unsigned ones.
-    let b = t.to_bits() as i64;
-    let ordered = (b ^ ((((b >> 63) as u64) >> 1) as i64)) as u64 ^ (1 << 63);
-    (u128::from(ordered) << 32) | u128::from(node)
+    (u128::from(ordered_bits(t)) << 32) | u128::from(node)
 }
 
 /// Which nodes `vehicle` can reach by road from any of `roots` (a breadth-first
@@ -554,10 +555,14 @@ pub fn route(city: &CityMap, roads: &RoadState, from: u32, to: u32, vehicle: Veh
 }
 
 /// Cache of shortest-path trees, valid for one road-state version.
+///
+/// Trees are asked for one at a time ([`RouteCache::tree`]); a caller that
+/// knows which trees it is about to ask for can have them built in parallel
+/// first ([`RouteCache::prefetch`]).
 #[derive(Debug, Default, bevy::prelude::Resource)]
 pub struct RouteCache {
     version: u64,
-    trees: BTreeMap<(u32, TreeDir, (u64, u64, bool)), Arc<Tree>>,
+    trees: BTreeMap<TreeKey, Cached>,
     /// The road state `costs` were computed for: `(version, depth_changes)`.
     costs_at: (u64, u64),
     /// Seconds per segment for each vehicle key ([`segment_costs`]), shared
@@ -566,32 +571,45 @@ pub struct RouteCache {
     /// built then see the new depths, trees built before are kept), so these
     /// follow `depth_changes` too: a tree gets exactly the times
     /// [`traverse_s`] gives at the moment it is built.
-    costs: BTreeMap<(u64, u64, bool), Vec<f64>>,
-    /// Dijkstra's working memory, reused by every tree.
+    costs: BTreeMap<VehicleKey, Vec<f64>>,
+    /// Dijkstra's working memory, reused by every tree built on this thread.
     scratch: Scratch,
-    /// Trees computed (for measurement).
+    /// Trees built for a request. A prefetched tree counts when it is first
+    /// asked for (and not at all if it never is), so the count is the same
+    /// with or without prefetching.
     pub computed: u64,
     /// Lookups answered from the cache.
     pub hits: u64,
 }
 
+/// A vehicle's cache key ([`RoadState::cache_key`]).
+type VehicleKey = (u64, u64, bool);
+
+/// Root, direction and vehicle key of a cached tree.
+type TreeKey = (u32, TreeDir, VehicleKey);
+
+/// A tree in the [`RouteCache`].
+#[derive(Debug)]
+struct Cached {
+    tree: Arc<Tree>,
+    /// Whether [`RouteCache::tree`] has returned it yet (a prefetched tree
+    /// has not).
+    asked: bool,
+}
+
 impl RouteCache {
     /// The tree rooted at `root`, computing it if the cache lacks it or the roads changed.
     pub fn tree(&mut self, city: &CityMap, roads: &RoadState, root: u32, dir: TreeDir, vehicle: Vehicle) -> Arc<Tree> {
-        if roads.version() != self.version {
-            self.trees.clear();
-            self.version = roads.version();
-        }
-        let at = (roads.version(), roads.depth_changes());
-        if at != self.costs_at {
-            self.costs.clear();
-            self.costs_at = at;
-        }
+        self.follow(roads);
         let vkey = roads.cache_key(vehicle);
         let key = (root, dir, vkey);
-        if let Some(t) = self.trees.get(&key) {
-            self.hits += 1;
-            return t.clone();
+        if let Some(c) = self.trees.get_mut(&key) {
+            if std::mem::replace(&mut c.asked, true) {
+                self.hits += 1;
+            } else {
+                self.computed += 1;
+            }
+            return c.tree.clone();
         }
         self.computed += 1;
         // Vehicles that share a key drive every segment in the same time
@@ -600,9 +618,93 @@ impl RouteCache {
             .costs
             .entry(vkey)
             .or_insert_with(|| segment_costs(city, roads, vehicle));
-        let t = Arc::new(grow(city, root, dir, None, |s| costs[s as usize], &mut self.scratch));
-        self.trees.insert(key, t.clone());
-        t
+        let tree = Arc::new(grow(city, root, dir, None, |s| costs[s as usize], &mut self.scratch));
+        self.trees.insert(
+            key,
+            Cached {
+                tree: tree.clone(),
+                asked: true,
+            },
+        );
+        tree
+    }
+
+    /// The tree [`RouteCache::tree`] would return now, if the cache holds it
+    /// (built or prefetched); unlike that, it neither builds nor counts.
+    pub fn peek(&self, roads: &RoadState, root: u32, dir: TreeDir, vehicle: Vehicle) -> Option<&Tree> {
+        if roads.version() != self.version {
+            return None;
+        }
+        let c = self.trees.get(&(root, dir, roads.cache_key(vehicle)))?;
+        // A prefetched tree no one has asked for is good only for the travel
+        // times it was built on (`follow`).
+        let same_times = (roads.version(), roads.depth_changes()) == self.costs_at;
+        (c.asked || same_times).then_some(&*c.tree)
+    }
+
+    /// Build the trees among `wanted` that the cache lacks, on rayon's pool,
+    /// so that the [`RouteCache::tree`] calls that follow find them.
+    ///
+    /// Each tree is a function of the road state alone, so which thread
+    /// builds it changes nothing: the trees, and everything planned on them,
+    /// are the same bits as when built one by one on demand. Asking for a
+    /// tree that is then never used costs its time but nothing else (see
+    /// [`RouteCache::computed`]). With fewer than two trees missing nothing
+    /// is built here.
+    ///
+    /// Cost: O((V + E) log V) per missing tree, spread over the pool.
+    pub fn prefetch(
+        &mut self,
+        city: &CityMap,
+        roads: &RoadState,
+        wanted: impl IntoIterator<Item = (u32, TreeDir, Vehicle)>,
+    ) {
+        self.follow(roads);
+        let mut seen = BTreeSet::new();
+        let mut missing: Vec<(TreeKey, Vehicle)> = Vec::new();
+        for (root, dir, vehicle) in wanted {
+            let key = (root, dir, roads.cache_key(vehicle));
+            if !self.trees.contains_key(&key) && seen.insert(key) {
+                missing.push((key, vehicle));
+            }
+        }
+        if missing.len() < 2 {
+            return;
+        }
+        for &((_, _, vkey), vehicle) in &missing {
+            self.costs
+                .entry(vkey)
+                .or_insert_with(|| segment_costs(city, roads, vehicle));
+        }
+        let costs = &self.costs;
+        let built: Vec<Tree> = missing
+            .par_iter()
+            .map_init(Scratch::default, |scratch, &((root, dir, vkey), _)| {
+                let c = &costs[&vkey];
+                grow(city, root, dir, None, |s| c[s as usize], scratch)
+            })
+            .collect();
+        for ((key, _), tree) in missing.into_iter().zip(built) {
+            let tree = Arc::new(tree);
+            self.trees.insert(key, Cached { tree, asked: false });
+        }
+    }
+
+    /// Drop the trees when the road version changes, and the segment costs
+    /// and the trees nobody has asked for yet whenever any travel time may
+    /// have changed: a tree first asked for now must be built on the times
+    /// of now, as it would have been without prefetching.
+    fn follow(&mut self, roads: &RoadState) {
+        if roads.version() != self.version {
+            self.trees.clear();
+            self.version = roads.version();
+        }
+        let at = (roads.version(), roads.depth_changes());
+        if at != self.costs_at {
+            self.costs.clear();
+            self.trees.retain(|_, c| c.asked);
+            self.costs_at = at;
+        }
     }
 }
 
@@ -793,6 +895,46 @@ mod tests {
             later.time_to(0).unwrap() > before.time_to(3).unwrap(),
             "deeper water, slower"
         );
+    }
+
+    /// Prefetched trees are the trees built on demand, bit for bit; they
+    /// count as computed only when asked for; one not yet asked for when the
+    /// water moves within a band is built again on the new depths.
+    #[test]
+    fn prefetched_trees_are_the_trees_built_on_demand() {
+        let city = grid_city(6, 5, 400.0);
+        let mut roads = RoadState::all_open(city.segments.len());
+        roads.set(3, EdgeState::Closed);
+        roads.set_depth(8, 0.1);
+        let car = Vehicle {
+            speed_kmh: 60.0,
+            wading_m: 0.3,
+            protected: false,
+        };
+        let asked = [(0, TreeDir::From), (7, TreeDir::To), (29, TreeDir::From)];
+        let mut on_demand = RouteCache::default();
+        let mut prefetched = RouteCache::default();
+        let extra = (12, TreeDir::To, Vehicle::dry(40.0));
+        prefetched.prefetch(&city, &roads, asked.iter().map(|&(r, d)| (r, d, car)).chain([extra]));
+        assert_eq!(prefetched.computed, 0, "nothing asked for yet");
+        assert!(prefetched.peek(&roads, 7, TreeDir::To, car).is_some());
+        for &(root, dir) in &asked {
+            let want = on_demand.tree(&city, &roads, root, dir, car);
+            let got = prefetched.tree(&city, &roads, root, dir, car);
+            assert_eq!((&got.time_s, &got.via), (&want.time_s, &want.via), "{root} {dir:?}");
+        }
+        assert_eq!((prefetched.computed, prefetched.hits), (3, 0));
+        let _ = prefetched.tree(&city, &roads, 0, TreeDir::From, car);
+        assert_eq!((prefetched.computed, prefetched.hits), (3, 1));
+        // Deeper water within the band: no new version, the asked-for trees
+        // stay, the prefetched one nobody asked for is gone.
+        assert!(!roads.set_depth(8, 0.2));
+        assert!(prefetched.peek(&roads, 0, TreeDir::From, car).is_some());
+        assert!(prefetched.peek(&roads, extra.0, extra.1, extra.2).is_none());
+        let later = prefetched.tree(&city, &roads, extra.0, extra.1, extra.2);
+        let fresh = shortest_tree(&city, &roads, extra.0, extra.1, extra.2, None);
+        assert_eq!((&later.time_s, &later.via), (&fresh.time_s, &fresh.via));
+        assert_eq!(prefetched.computed, 4);
     }
 
     /// The same on the bundled map, with its one-way streets, under a flood.

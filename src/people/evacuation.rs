@@ -84,6 +84,8 @@ impl Shelters {
         walker: Vehicle,
         home: u32,
     ) -> Vec<(Option<f64>, usize)> {
+        let with_room = (0..self.defs.len()).filter(|&s| self.free(s) > 0);
+        cache.prefetch(city, roads, with_room.map(|s| (self.defs[s].node, TreeDir::To, walker)));
         let mut on_foot = Vec::new();
         let mut cut_off = Vec::new();
         for s in 0..self.defs.len() {

@@ -255,8 +255,17 @@ fn dispatch_trucks(
         .collect();
     roots.sort_unstable();
     roots.dedup();
+    let vehicles = distinct_vehicles(idle.iter().map(|t| t.vehicle));
+    let depot_node = |d: usize| reserves.depots[d].def.node;
+    cache.prefetch(
+        &city.0,
+        &roads,
+        vehicles
+            .iter()
+            .flat_map(|&v| roots.iter().map(move |&d| (depot_node(d), TreeDir::From, v))),
+    );
     let mut times = TravelTimes::default();
-    for v in distinct_vehicles(idle.iter().map(|t| t.vehicle)) {
+    for v in vehicles {
         for &d in &roots {
             let tree = cache.tree(&city.0, &roads, reserves.depots[d].def.node, TreeDir::From, v);
             times.from_depot.insert((d, v.key()), tree);

@@ -40,7 +40,7 @@
 //! waiting time, each by the team that gets there first; `Auction` awards the
 //! cheapest (team, task) bid in the whole market, again and again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bevy::prelude::*;
 use rand_distr::{Binomial, Distribution};
@@ -486,6 +486,53 @@ fn mobilisation(unit: &Unit, at: u32) -> SimDuration {
     }
 }
 
+/// Build at once ([`RouteCache::prefetch`]) the road trees that planning
+/// every suited (team, task) pair will ask for: first the trees from the
+/// idle teams' nodes, then, where those show that the team can reach the
+/// people, the trees into the places where the trip ends (shelters,
+/// hospitals). This follows the conditions of the `plan_*` functions; were
+/// it to miss a tree or add one, planning would only be slower, not
+/// different.
+fn prefetch_trees(ctx: &mut PlanCtx, units: &Units, idle: &[(usize, u32)], open: &[Open], hospitals: &[(usize, u32)]) {
+    // A boat plans no road trip to people no water leads to (yet).
+    let launches = |o: &Open| match o.task {
+        UnitTask::Rescue(g) => units.launches[&g].1.as_slice(),
+        _ => &[],
+    };
+    let plans_a_trip = |o: &Open| !matches!(o.task, UnitTask::Rescue(_)) || !launches(o).is_empty();
+    let suited = |k: usize| {
+        let def = &units.units[k].def;
+        open.iter().filter(move |o| o.task.suits(def) && plans_a_trip(o))
+    };
+    let starts = idle
+        .iter()
+        .filter(|&&(k, _)| suited(k).next().is_some())
+        .map(|&(k, at)| (at, TreeDir::From, units.units[k].def.vehicle));
+    ctx.cache.prefetch(ctx.city, ctx.roads, starts);
+    let mut ends = Vec::new();
+    for &(k, at) in idle {
+        let v = units.units[k].def.vehicle;
+        let Some(from) = ctx.cache.peek(ctx.roads, at, TreeDir::From, v) else {
+            continue;
+        };
+        let mut nodes = BTreeSet::new();
+        for o in suited(k) {
+            match o.task {
+                UnitTask::Evacuate(_) if from.time_to(o.home).is_some() => nodes.extend(o.to),
+                UnitTask::Transport(..) if from.time_to(o.home).is_some() => {
+                    nodes.extend(hospitals.iter().map(|&(_, node)| node))
+                }
+                UnitTask::Rescue(_) if launches(o).iter().any(|&(l, _)| from.time_to(l).is_some()) => {
+                    nodes.extend(o.to)
+                }
+                _ => {}
+            }
+        }
+        ends.extend(nodes.into_iter().map(|n| (n, TreeDir::To, v)));
+    }
+    ctx.cache.prefetch(ctx.city, ctx.roads, ends);
+}
+
 /// Bring a group's launch points up to the water version (metres of water
 /// from each launch point to the people, in `units.launches`).
 fn refresh_launches(
@@ -648,6 +695,7 @@ pub fn dispatch_units(
             refresh_launches(units, &hazard, spec.0.rescue.boat_depth_m, water.version, g, o.home);
         }
     }
+    prefetch_trees(&mut ctx, units, &idle, &open, &hospitals);
     // Every (team, task) plan that exists, as bids: (seconds to reach the people, team, task index).
     let mut plans: BTreeMap<(usize, usize), Trip> = BTreeMap::new();
     for (t, o) in open.iter().enumerate() {
