@@ -557,6 +557,7 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
             let (result, record) = tabletop::drill::run_script(&a.scenario, a.layout.layout.as_deref(), &a.script)?;
             let mut files = result.files();
             files.push(("drill.ron", tabletop::drill::record_ron(&record)));
+            files.push(("aar.md", tabletop::report::evaluation::aar_markdown(&result)));
             tabletop::report::write_atomically(&a.out, &files)?;
             if !a.quiet {
                 print!("{}", result.summary());
@@ -572,6 +573,7 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
             let (result, record) = tabletop::drill::replay(&a.record)?;
             let mut files = result.files();
             files.push(("drill.ron", tabletop::drill::record_ron(&record)));
+            files.push(("aar.md", tabletop::report::evaluation::aar_markdown(&result)));
             tabletop::report::write_atomically(&a.out, &files)?;
             if !a.quiet {
                 print!("{}", result.summary());

@@ -180,3 +180,79 @@ fn a_changed_scenario_is_not_replayed() {
     let (_, err) = expect_status(d, &["replay", "o/drill.ron", "--out", "r"], 2);
     assert!(err.contains("has changed since the drill"), "{err}");
 }
+
+/// The chlorine drill's expected actions: met, late and met in the plain run;
+/// a facilitator who skips the alarm leaves them undelivered; the after-action
+/// report lists the late task in its improvement plan.
+#[test]
+fn expected_actions_are_evaluated_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let chlorine = root().join("scenarios/linqing/chlorine-release.ron");
+    let c = chlorine.to_str().unwrap();
+    let evaluation = |out: &str| -> Vec<serde_json::Value> {
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join(out).join("report.json")).unwrap()).unwrap();
+        r["evaluation"].as_array().unwrap().clone()
+    };
+    expect_status(d, &["run", c, "--out", "plain", "--quiet"], 0);
+    let plain = evaluation("plain");
+    let status: Vec<&str> = plain.iter().map(|e| e["status"].as_str().unwrap()).collect();
+    assert_eq!(status, ["met", "late", "met"]);
+    // The alarm at 35 min; the team started work at 2863 s; the leak stopped at 4063 s.
+    assert_eq!(plain[0]["delivered_h"], 0.58);
+    assert_eq!(plain[0]["done_h"], 0.8);
+    assert_eq!(plain[1]["due_h"], 1.08);
+    assert_eq!(plain[1]["done_h"], 1.13);
+    let html = std::fs::read_to_string(d.join("plain/report.html")).unwrap();
+    assert!(html.contains("After action") && html.contains("Leak stopped within 30 min"));
+
+    std::fs::write(
+        d.join("skip.ron"),
+        "Script(commands: [(at: \"10m\", command: Skip(\"alarm\"))])",
+    )
+    .unwrap();
+    expect_status(d, &["drill", c, "--script", "skip.ron", "--out", "skip", "--quiet"], 0);
+    assert!(evaluation("skip").iter().all(|e| e["status"] == "not_delivered"));
+
+    std::fs::write(
+        d.join("late.ron"),
+        "Script(commands: [(at: \"10m\", command: Delay(\"alarm\", \"2h\"))])",
+    )
+    .unwrap();
+    expect_status(d, &["drill", c, "--script", "late.ron", "--out", "late", "--quiet"], 0);
+    let late = evaluation("late");
+    assert_eq!(late[0]["delivered_h"], 2.0);
+    assert_eq!(
+        late[1]["status"], "met",
+        "the leak was stopped before the delayed alarm came"
+    );
+    let aar = std::fs::read_to_string(d.join("skip/aar.md")).unwrap();
+    assert!(aar.contains("| 0.17 h | decision: skip inject alarm |"), "{aar}");
+    let aar = std::fs::read_to_string(d.join("late").join("aar.md")).unwrap();
+    assert!(
+        aar.contains("## Improvement plan") && aar.contains("(no task late or missed)"),
+        "{aar}"
+    );
+
+    std::fs::write(d.join("none.ron"), "Script(commands: [])").unwrap();
+    expect_status(d, &["drill", c, "--script", "none.ron", "--out", "none", "--quiet"], 0);
+    let aar = std::fs::read_to_string(d.join("none/aar.md")).unwrap();
+    assert!(
+        aar.contains("| Leak stopped within 30 min of the alarm: done 0.05 h late |  |  |  |"),
+        "{aar}"
+    );
+
+    // Expected actions are checked like everything else in a scenario.
+    let text = std::fs::read_to_string(&chlorine)
+        .unwrap()
+        .replace("TeamArrives(\"cl2-line\")", "TeamArrives(\"cl2-lime\")")
+        .replace("Relief(\"新华路街道\")", "Relief(\"新华街道\")");
+    std::fs::write(d.join("bad.ron"), text).unwrap();
+    let (_, err) = expect_status(d, &["validate", "bad.ron"], 2);
+    assert!(
+        err.contains("expect[0].check.0: no hazard with id \"cl2-lime\""),
+        "{err}"
+    );
+    assert!(err.contains("expect[2].check.0: no zone named \"新华街道\""), "{err}");
+}

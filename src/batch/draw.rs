@@ -174,6 +174,7 @@ pub fn apply(spec: &RunSpec, i: u64) -> (RunSpec, Vec<f64>) {
                     at: SimTime::ZERO,
                     text: format!("{} road segments failed (drawn)", failed.len()),
                     action: ActionDef::DamageRoads(failed),
+                    expect: Vec::new(),
                 },
             );
         }

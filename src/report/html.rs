@@ -622,7 +622,7 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
 {chart}
 <h2>The plan's indicators</h2>
 <table><tr><th>indicator</th><th>target</th><th>this run</th><th>status</th><th>source</th></tr>{indicators}</table>
-<h2>Zones</h2>
+{evaluation}<h2>Zones</h2>
 <table><tr><th>zone</th><th>affected</th><th>initial ≤ {ti} h</th><th>basic ≤ {tb} h</th><th>initial p50/p90/max h</th><th>basic p50/p90/max h</th><th>unmet</th></tr>{zones}</table>
 <h2>Reserves ("1+4")</h2>
 <table><tr><th>depot</th><th>name</th><th>tier</th><th>initial kits issued</th><th>basic sets issued</th><th>stock at start (kits / sets)</th><th>stock at end</th></tr>{reserves}</table>
@@ -675,6 +675,7 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
         )),
         chart = coverage_svg(r),
         indicators = indicators_rows(&rep.indicators),
+        evaluation = evaluation_html(r),
         ug = rep.unreachable.groups,
         up = rep.unreachable.people,
         uh = rep.unreachable.max_hours,
@@ -686,6 +687,49 @@ td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
         hazards = hazards_html(&rep.hazards),
         people = people_html(&rep.people),
     )
+}
+
+/// The exercise evaluation (expected actions) and the timeline of injects and
+/// decisions beside it: only for scenarios with expected actions or drills
+/// with commands.
+fn evaluation_html(r: &RunResult) -> String {
+    let rep = &r.report;
+    let timeline = super::evaluation::injects_and_decisions(&r.journal_jsonl);
+    let decided = timeline.iter().any(|(_, w)| w.starts_with("decision"));
+    if rep.evaluation.is_empty() && !decided {
+        return String::new();
+    }
+    let mut s = String::from("<h2>After action: expected actions and the timeline</h2>");
+    if !rep.evaluation.is_empty() {
+        s.push_str(
+            "<table><tr><th>inject</th><th>task</th><th>delivered</th><th>due</th><th>done</th><th>status</th></tr>",
+        );
+        let h = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.2} h"));
+        for e in &rep.evaluation {
+            let class = match e.status {
+                "met" => "ok",
+                "late" | "missed" => "bad",
+                _ => "",
+            };
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
+                esc(&e.inject),
+                esc(&e.task),
+                h(e.delivered_h),
+                h(e.due_h),
+                h(e.done_h),
+                e.status
+            );
+        }
+        s.push_str("</table>");
+    }
+    s.push_str("<table><tr><th>time</th><th>inject or decision</th></tr>");
+    for (t, what) in &timeline {
+        let _ = write!(s, "<tr><td>{:.2} h</td><td>{}</td></tr>", *t as f64 / 3600.0, esc(what));
+    }
+    s.push_str("</table>");
+    s
 }
 
 /// Evacuation, shelters, rescue and the boats and buses.

@@ -4,6 +4,7 @@
 //! place only when all of them were written, so a failed run never clobbers
 //! earlier results.
 
+pub mod evaluation;
 pub mod geojson;
 pub mod html;
 pub mod indicators;
@@ -78,6 +79,10 @@ pub struct Report {
     pub people: people::PeopleOut,
     /// The plan's measurable targets beside the run's values.
     pub indicators: Vec<indicators::Indicator>,
+    /// Expected actions of the injects, met / late / missed (only when the
+    /// scenario has some).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evaluation: Vec<evaluation::ExpectationOut>,
 }
 
 /// Targets.
@@ -434,6 +439,7 @@ pub fn collect(spec: std::sync::Arc<RunSpec>, outcome: &mut RunOutcome) -> RunRe
         hazards: crate::hazard::sim::report(world),
         people: people::collect(&spec, world),
         indicators: Vec::new(),
+        evaluation: evaluation::evaluate(&spec, &world.resource::<Journal>().events),
     };
     let mut report = report;
     report.indicators = indicators::indicators(&spec, &report);

@@ -433,6 +433,36 @@ pub struct InjectDef {
     pub text: String,
     /// Effect.
     pub action: ActionDef,
+    /// Expected actions, checked against the journal.
+    pub expect: Vec<ExpectDef>,
+}
+
+/// An expected action, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectDef {
+    /// The task as worded.
+    pub task: String,
+    /// Time allowed from the inject's delivery.
+    pub within: SimDuration,
+    /// What shows it done (zones by index).
+    pub check: CheckDef,
+}
+
+/// [`Check`] with zone names resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckDef {
+    /// A team started work on this hazard.
+    TeamArrives(String),
+    /// This release was stopped.
+    ReleaseStopped(String),
+    /// This fire was out.
+    FireOut(String),
+    /// People of this zone were ordered out.
+    EvacuationOrdered(usize),
+    /// People of this zone received relief.
+    Relief(usize),
+    /// This inject was delivered.
+    Inject(String),
 }
 
 /// A checked scenario: everything a run needs, resolved against its map.
@@ -1122,12 +1152,40 @@ pub fn check(
                     .map(|depot| ActionDef::AddStock { depot, stock: *stock })
             }
         };
+        let mut expect = Vec::new();
+        for (k, e) in inj.expect.iter().enumerate() {
+            let ef = format!("{f}.expect[{k}]");
+            let within = c.duration(&format!("{ef}.within"), &e.within);
+            let zone = |c: &mut Checker, name: &str| {
+                let z = city.zone(name);
+                if z.is_none() {
+                    c.bad(&format!("{ef}.check.0"), format!("no zone named \"{name}\" on the map"));
+                }
+                z
+            };
+            let check = match &e.check {
+                Check::TeamArrives(h) => Some(CheckDef::TeamArrives(h.clone())),
+                Check::ReleaseStopped(h) => Some(CheckDef::ReleaseStopped(h.clone())),
+                Check::FireOut(h) => Some(CheckDef::FireOut(h.clone())),
+                Check::EvacuationOrdered(z) => zone(&mut c, z).map(CheckDef::EvacuationOrdered),
+                Check::Relief(z) => zone(&mut c, z).map(CheckDef::Relief),
+                Check::Inject(id) => Some(CheckDef::Inject(id.clone())),
+            };
+            if let Some(check) = check {
+                expect.push(ExpectDef {
+                    task: e.task.clone(),
+                    within,
+                    check,
+                });
+            }
+        }
         if let Some(action) = action {
             injects.push(InjectDef {
                 id,
                 at,
                 text: inj.text.clone(),
                 action,
+                expect,
             });
         }
     }
@@ -1229,6 +1287,34 @@ pub fn check(
                     def.start = slot.at;
                     slot.action = ActionDef::Hazard(def);
                 }
+            }
+        }
+    }
+    // Expected actions about a hazard name one the scenario has.
+    let mut known_hazards: std::collections::BTreeSet<&str> = hazards.iter().map(|h| h.id.as_str()).collect();
+    for i in &injects {
+        if let ActionDef::Hazard(h) = &i.action {
+            known_hazards.insert(h.id.as_str());
+        }
+    }
+    for (k, inj) in s.injects.iter().enumerate() {
+        for (e, exp) in inj.expect.iter().enumerate() {
+            if let Check::TeamArrives(h) | Check::ReleaseStopped(h) | Check::FireOut(h) = &exp.check
+                && !known_hazards.contains(h.as_str())
+            {
+                let known: Vec<&str> = known_hazards.iter().copied().collect();
+                c.bad_hint(
+                    &format!("injects[{k}].expect[{e}].check.0"),
+                    format!("no hazard with id \"{h}\""),
+                    format!(
+                        "hazard ids: {}",
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                );
             }
         }
     }

@@ -779,6 +779,39 @@ pub struct InjectSpec {
     pub text: String,
     /// What it changes in the simulation.
     pub action: Action,
+    /// Expected actions (HSEEP Exercise Evaluation Guide): what the response
+    /// should achieve within a time of this inject's delivery.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<ExpectSpec>,
+}
+
+/// An expected action: "hazmat team at the plant within 60 min".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSpec {
+    /// The task as the evaluation guide words it.
+    pub task: String,
+    /// Time allowed from the inject's delivery, e.g. "30m".
+    pub within: String,
+    /// What in the journal shows it done.
+    pub check: Check,
+}
+
+/// What shows an expected action done (the first such event counts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Check {
+    /// A team reached the hazard with this id and started work.
+    TeamArrives(String),
+    /// The release with this hazard id was stopped.
+    ReleaseStopped(String),
+    /// The fire with this hazard id was out.
+    FireOut(String),
+    /// People in this zone were ordered out.
+    EvacuationOrdered(String),
+    /// Affected people in this zone received relief (initial or basic).
+    Relief(String),
+    /// The inject with this id was delivered (a decision recorded as an inject in a drill).
+    Inject(String),
 }
 
 /// What an inject changes.
