@@ -391,7 +391,7 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
             if !a.quiet {
                 print!("{}", result.summary());
                 println!(
-                    "  report: {} (report.json, timeline.csv, journal.jsonl, report.html) · {:.2} s",
+                    "  report: {} (report.json, timeline.csv, journal.jsonl, report.html, map.geojson) · {:.2} s",
                     a.out.display(),
                     t0.elapsed().as_secs_f64()
                 );
