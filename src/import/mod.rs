@@ -25,7 +25,7 @@ use geo::Simplify as _;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
-use crate::city::map_schema::{EdgeDef, MapFile, NodeDef, PlaceDef, WaterwayDef, ZoneDef};
+use crate::city::map_schema::{MapFile, NodeDef, PlaceDef, WaterwayDef, ZoneDef};
 use crate::city::terrain::{AscGrid, LandUse, write_asc};
 use crate::city::{CityMap, LatLon, PlaceKind, Projection, RoadClass, Xy, ZoneKind};
 use crate::error::{Diagnostic, Error};
@@ -425,22 +425,7 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, Error> {
                 name: node_names.get(&(n as u32)).cloned(),
             })
             .collect(),
-        edges: roads
-            .edges
-            .iter()
-            .map(|e| EdgeDef {
-                a: e.a,
-                b: e.b,
-                class: e.class,
-                length_m: (e.length_m * 10.0).round() / 10.0,
-                speed_kmh: e.speed_kmh,
-                lanes: e.lanes,
-                oneway: e.oneway,
-                name: e.name.clone(),
-                bridge: e.bridge,
-                tunnel: e.tunnel,
-            })
-            .collect(),
+        edges: roads.edges,
         places,
         waterways,
     };

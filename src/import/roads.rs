@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::osm::{OsmData, Tags};
-use crate::city::map_schema::RoadClass;
+use crate::city::map_schema::{EdgeDef, RoadClass};
 use crate::city::{LatLon, Projection};
 
 /// OSM `highway` values emergency vehicles drive on, and their base kind.
@@ -112,31 +112,6 @@ pub struct RoadNode {
     pub at: LatLon,
 }
 
-/// A road edge between two graph nodes.
-#[derive(Debug, Clone)]
-pub struct RoadEdge {
-    /// Start node (index into [`Roads::nodes`]).
-    pub a: u32,
-    /// End node.
-    pub b: u32,
-    /// Class.
-    pub class: RoadClass,
-    /// Length along the way, m.
-    pub length_m: f64,
-    /// Free-flow speed, km/h.
-    pub speed_kmh: f64,
-    /// Lanes per direction.
-    pub lanes: u8,
-    /// Only from `a` to `b`.
-    pub oneway: bool,
-    /// `ref` or `name`.
-    pub name: Option<String>,
-    /// `bridge=*` (not "no").
-    pub bridge: bool,
-    /// `tunnel=*` (not "no").
-    pub tunnel: bool,
-}
-
 /// What was dropped while building the graph, and why.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dropped {
@@ -157,8 +132,8 @@ pub struct Dropped {
 pub struct Roads {
     /// Graph nodes.
     pub nodes: Vec<RoadNode>,
-    /// Edges.
-    pub edges: Vec<RoadEdge>,
+    /// Edges, as the map file holds them.
+    pub edges: Vec<EdgeDef>,
     /// What was dropped.
     pub dropped: Dropped,
 }
@@ -229,7 +204,7 @@ pub fn build(
             (nodes.len() - 1) as u32
         })
     };
-    let mut edges: Vec<RoadEdge> = Vec::new();
+    let mut edges: Vec<EdgeDef> = Vec::new();
     for (w, kind, dir, piece) in &pieces {
         let tags = &osm.ways[*w].tags;
         let mid = piece[piece.len() / 2];
@@ -284,11 +259,12 @@ pub fn build(
             if *dir == Oneway::Backward {
                 std::mem::swap(&mut a, &mut b);
             }
-            edges.push(RoadEdge {
+            edges.push(EdgeDef {
                 a,
                 b,
                 class,
-                length_m: length_m.max(0.1),
+                // Decimetres, as surveyed lengths go.
+                length_m: (length_m * 10.0).round().max(1.0) / 10.0,
                 speed_kmh: speed,
                 lanes,
                 oneway: *dir != Oneway::No,

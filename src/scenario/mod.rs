@@ -582,14 +582,7 @@ pub fn load(path: &Path, layout: Option<&Path>) -> Result<RunSpec, Error> {
         ));
     };
     let city = Arc::new(CityMap::load(&map_path)?);
-    let layout = match layout {
-        Some(p) => {
-            let t = read(p)?;
-            let l: LayoutFile = parse_ron(p, &t)?;
-            Some((p.to_path_buf(), t, l))
-        }
-        None => None,
-    };
+    let layout = read_layout(layout)?;
     let mut spec = check(
         path,
         &text,
@@ -626,6 +619,17 @@ pub fn load(path: &Path, layout: Option<&Path>) -> Result<RunSpec, Error> {
     Ok(spec)
 }
 
+/// Read and parse a layout file, if one is given: (path, text, layout).
+fn read_layout(layout: Option<&Path>) -> Result<Option<(PathBuf, String, LayoutFile)>, Error> {
+    layout
+        .map(|p| {
+            let t = read(p)?;
+            let l: LayoutFile = parse_ron(p, &t)?;
+            Ok((p.to_path_buf(), t, l))
+        })
+        .transpose()
+}
+
 /// Check one more inject against a scenario (and layout), as if it were the
 /// last entry of the scenario's `injects`: a drill's improvised inject gets
 /// the same name resolution and checks as a scripted one.
@@ -642,14 +646,7 @@ pub fn check_inject(path: &Path, layout: Option<&Path>, inject: InjectSpec) -> R
     let map_path = resolve_map_path(&scenario.map, base)
         .ok_or_else(|| Error::one(Diagnostic::new(path, None, "map", "the scenario's map is gone")))?;
     let city = Arc::new(CityMap::load(&map_path)?);
-    let layout = match layout {
-        Some(p) => {
-            let t = read(p)?;
-            let l: LayoutFile = parse_ron(p, &t)?;
-            Some((p.to_path_buf(), t, l))
-        }
-        None => None,
-    };
+    let layout = read_layout(layout)?;
     let spec = check(
         path,
         &text,
