@@ -90,6 +90,9 @@ pub enum Error {
     /// so far are kept (exit status 130, as for SIGINT).
     #[error("stopped before the batch was done")]
     Interrupted,
+    /// The drill window could not run (no display, no GPU adapter, ...).
+    #[error("the drill window failed: {0}")]
+    Window(String),
 }
 
 impl Error {
@@ -98,7 +101,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Input(_) | Error::Io { .. } => 2,
-            Error::Write { .. } => 1,
+            Error::Write { .. } | Error::Window(_) => 1,
             Error::Interrupted => 130,
         }
     }

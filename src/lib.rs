@@ -33,6 +33,8 @@ pub mod batch;
 pub mod city;
 pub mod drill;
 pub mod error;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod hazard;
 pub mod import;
 pub mod people;

@@ -42,10 +42,10 @@ enum Command {
     Validate(ValidateArgs),
     /// List what is on a map: zones, places, named roads.
     Map(MapArgs),
-    /// Run a drill headless from a script of facilitator commands (deliver,
-    /// delay or skip scripted injects; improvised injects); writes the report
-    /// folder and drill.ron, the record `replay` takes. (The drill GUI is not
-    /// built yet.)
+    /// Run a drill: in the drill window (a build with `--features gui`), or
+    /// headless from a script of commands (--script: deliver, delay or skip
+    /// scripted injects, improvised injects); writes the report folder and
+    /// drill.ron, the record `replay` and `drill --review` take.
     Drill(DrillArgs),
     /// Re-run a drill from its record (drill.ron): the same report, byte for byte.
     Replay(ReplayArgs),
@@ -256,14 +256,40 @@ struct ValidateArgs {
 
 #[derive(Args, Debug)]
 struct DrillArgs {
-    /// The scenario file.
-    #[arg(value_name = "SCENARIO.ron")]
-    scenario: PathBuf,
+    /// The scenario file (not needed with --review, which takes it from the record).
+    #[arg(value_name = "SCENARIO.ron", required_unless_present = "review")]
+    scenario: Option<PathBuf>,
     #[command(flatten)]
     layout: LayoutArg,
-    /// Commands with their times: `Script(commands: [(at: "6h", command: Skip("x006-cut")), ...])`.
+    /// Run headless from a script of commands with their times:
+    /// `Script(commands: [(at: "6h", command: Skip("x006-cut")), ...])`.
+    /// Without it the drill window opens (a build with `--features gui`).
     #[arg(long, value_name = "SCRIPT.ron")]
-    script: PathBuf,
+    script: Option<PathBuf>,
+    /// Open a finished drill's record (drill.ron) in the window, with a time
+    /// slider and its decisions marked.
+    #[arg(long, value_name = "DRILL.ron", conflicts_with = "script")]
+    review: Option<PathBuf>,
+    /// Render the window at --at to this PNG, check the picture (not blank,
+    /// depots drawn in their colours where the map puts them) and exit.
+    #[arg(long, value_name = "PNG", conflicts_with = "script")]
+    screenshot: Option<PathBuf>,
+    /// Start the window at this simulated time (e.g. "6h"); with --screenshot,
+    /// the moment rendered.
+    #[arg(long, value_name = "DURATION")]
+    at: Option<String>,
+    /// Interface language of the window: zh or en.
+    #[arg(long, default_value = "zh", value_name = "zh|en")]
+    lang: String,
+    /// Simulated seconds per real second to start with (0 starts paused).
+    #[arg(long, default_value_t = 0.0, value_name = "X")]
+    speed: f64,
+    /// Close the window after this many real seconds (for measurements).
+    #[arg(long, value_name = "SECONDS")]
+    exit_after: Option<f64>,
+    /// Print frame times (simulation + UI systems) when the window closes.
+    #[arg(long)]
+    frame_stats: bool,
     /// Folder for the report files and drill.ron (written atomically).
     #[arg(long, short, value_name = "DIR", default_value = "out")]
     out: PathBuf,
@@ -554,7 +580,13 @@ fn dispatch(cli: Cli) -> Result<(), tabletop::Error> {
             Ok(())
         }
         Command::Drill(a) => {
-            let (result, record) = tabletop::drill::run_script(&a.scenario, a.layout.layout.as_deref(), &a.script)?;
+            let Some(script) = &a.script else {
+                return open_window(&a);
+            };
+            let Some(scenario) = &a.scenario else {
+                return Err(cli_error("SCENARIO.ron", "a scenario file is needed with --script"));
+            };
+            let (result, record) = tabletop::drill::run_script(scenario, a.layout.layout.as_deref(), script)?;
             let mut files = result.files();
             files.push(("drill.ron", tabletop::drill::record_ron(&record)));
             files.push(("aar.md", tabletop::report::evaluation::aar_markdown(&result)));
@@ -832,4 +864,57 @@ fn site(a: SiteArgs) -> Result<(), tabletop::Error> {
 fn print_ignoring_broken_pipe(text: &str) {
     use std::io::Write;
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// The drill window (a build with the `gui` feature).
+#[cfg(feature = "gui")]
+fn open_window(a: &DrillArgs) -> Result<(), tabletop::Error> {
+    let at = match &a.at {
+        Some(s) => Some(tabletop::scenario::time::SimTime(
+            tabletop::scenario::time::parse_duration(s)
+                .map_err(|m| cli_error("--at", m.to_string()))?
+                .secs(),
+        )),
+        None => None,
+    };
+    if a.screenshot.is_some() && a.review.is_none() && a.scenario.is_none() {
+        return Err(cli_error("SCENARIO.ron", "a scenario file is needed"));
+    }
+    let lang = a.lang.parse().map_err(|m: String| cli_error("--lang", m))?;
+    if !(a.speed.is_finite() && a.speed >= 0.0) {
+        return Err(cli_error("--speed", format!("expected 0 or more, found {}", a.speed)));
+    }
+    let exit_after = match a.exit_after {
+        Some(s) if s.is_finite() && s > 0.0 => Some(std::time::Duration::from_secs_f64(s)),
+        Some(s) => {
+            return Err(cli_error(
+                "--exit-after",
+                format!("expected a positive number of seconds, found {s}"),
+            ));
+        }
+        None => None,
+    };
+    tabletop::gui::run(tabletop::gui::GuiOptions {
+        scenario: a.scenario.clone().unwrap_or_default(),
+        layout: a.layout.layout.clone(),
+        review: a.review.clone(),
+        screenshot: a.screenshot.clone(),
+        at,
+        out: a.out.clone(),
+        lang,
+        speed: a.speed,
+        exit_after,
+        frame_stats: a.frame_stats,
+    })
+}
+
+/// Without the `gui` feature there is no window: say how to get one.
+#[cfg(not(feature = "gui"))]
+fn open_window(_: &DrillArgs) -> Result<(), tabletop::Error> {
+    Err(cli_error(
+        "--script",
+        "this build has no drill window: give a script (--script SCRIPT.ron) to run the drill headless, \
+         or build with the window: cargo run --release --features gui -- drill SCENARIO.ron \
+         (README, \"The drill window\", lists the system packages it needs)",
+    ))
 }

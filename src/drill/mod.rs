@@ -15,6 +15,9 @@
 //! ...). Players' commands (assigning units by hand, depot priorities,
 //! evacuation orders) are not built yet.
 
+pub mod session;
+pub mod view;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -66,6 +69,19 @@ pub struct DrillRecord {
     pub scenario_hash: String,
     /// The commands in the order they were given.
     pub commands: Vec<Entry>,
+    /// Evaluators' comments made during the drill (the drill window), for
+    /// the after-action report; they change nothing in the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<CommentEntry>,
+}
+
+/// An evaluator's comment with the simulated moment it was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommentEntry {
+    /// Seconds since the start.
+    pub at_s: i64,
+    /// The comment.
+    pub text: String,
 }
 
 /// A script of commands for a headless drill: `(at: "6h", command: Skip("x006-cut"))`.
@@ -307,6 +323,7 @@ impl Drill {
             layout: self.layout.clone(),
             scenario_hash: self.scenario_hash.clone(),
             commands: self.log.clone(),
+            comments: Vec::new(),
         }
     }
 
@@ -374,6 +391,22 @@ pub fn replay(record_path: &Path) -> Result<(RunResult, DrillRecord), Error> {
         path: record_path.to_path_buf(),
         source,
     })?;
+    let record = read_record(record_path)?;
+    let (result, mut out) = run_record(&record, (record_path, &text))?;
+    out.comments = record.comments;
+    Ok((result, out))
+}
+
+/// Read a drill record (`drill.ron`) and check that its scenario has not
+/// changed since the drill.
+///
+/// # Errors
+/// [`Error::Input`] if the record is malformed or the scenario changed.
+pub fn read_record(record_path: &Path) -> Result<DrillRecord, Error> {
+    let text = std::fs::read_to_string(record_path).map_err(|source| Error::Io {
+        path: record_path.to_path_buf(),
+        source,
+    })?;
     let record: DrillRecord = crate::scenario::parse_ron(record_path, &text)?;
     let scenario_text = std::fs::read_to_string(&record.scenario).map_err(|source| Error::Io {
         path: record.scenario.clone(),
@@ -393,6 +426,18 @@ pub fn replay(record_path: &Path) -> Result<(RunResult, DrillRecord), Error> {
             .with_hint("restore the scenario as it was (e.g. from version control)"),
         ));
     }
+    Ok(record)
+}
+
+/// Run a record held in memory (a branch of a drill) to the end.
+///
+/// # Errors
+/// As [`replay`].
+pub fn finish_record(record: &DrillRecord) -> Result<(RunResult, DrillRecord), Error> {
+    run_record(record, (Path::new("drill record"), ""))
+}
+
+fn run_record(record: &DrillRecord, (record_path, text): (&Path, &str)) -> Result<(RunResult, DrillRecord), Error> {
     let mut drill = Drill::start(&record.scenario, record.layout.as_deref())?;
     for (k, entry) in record.commands.iter().enumerate() {
         drill.run_until(SimTime(entry.at_s));
@@ -400,14 +445,14 @@ pub fn replay(record_path: &Path) -> Result<(RunResult, DrillRecord), Error> {
             let f = format!("commands[{k}].at_s");
             return Err(Error::one(Diagnostic::new(
                 record_path,
-                SourceIndex::build(&text).locate(&f),
+                SourceIndex::build(text).locate(&f),
                 f,
                 format!("{} s is not the start of a step of this scenario", entry.at_s),
             )));
         }
         drill.apply(
             entry.command.clone(),
-            (record_path, &text, &format!("commands[{k}].command")),
+            (record_path, text, &format!("commands[{k}].command")),
         )?;
     }
     Ok(drill.finish())

@@ -1,0 +1,223 @@
+//! The facilitator's console without a window: what the drill window shows
+//! (units, groups, scoreboard, log) and does (hold before an inject, deliver,
+//! delay, skip; snapshots and branches; review with seeking; the report at the
+//! end), driven through the same `Session` the window drives.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::root;
+use tabletop::drill::Command;
+use tabletop::drill::session::Session;
+use tabletop::drill::view::{self, Activity, ReliefStatus, UnitKind};
+use tabletop::scenario::time::SimTime;
+
+fn scenario() -> PathBuf {
+    root().join("scenarios/linqing/reserves-stretched.ron")
+}
+
+fn open(out: &std::path::Path) -> Session {
+    Session::open(&scenario(), None, None, None, 600.0, out).unwrap()
+}
+
+/// Run the session's clock as the window does, in slices of real time.
+fn run_clock(s: &mut Session, sim_s: f64) {
+    let mut left = sim_s;
+    while left > 0.0 && !s.paused {
+        s.advance(left.min(3600.0), std::time::Duration::from_secs(60)).unwrap();
+        left -= 3600.0;
+    }
+}
+
+#[test]
+fn the_clock_holds_before_a_scripted_inject_until_the_facilitator_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path());
+    // The first inject ("rain") is due at 0 h: held at once.
+    run_clock(&mut s, 600.0);
+    let (_, id, _) = s.due.clone().expect("rain is due at the start");
+    assert_eq!(id, "rain");
+    assert!(s.paused);
+    assert_eq!(s.drill.now(), SimTime(0));
+    s.deliver_due();
+    run_clock(&mut s, 2.0 * 3600.0);
+    assert_eq!(
+        s.announced.first().map(|a| a.1.as_str()),
+        Some("rain"),
+        "delivered and announced"
+    );
+    // The next one, x006-cut at 3 h, is held at 3 h: skip it.
+    run_clock(&mut s, 3.0 * 3600.0);
+    let (at, id, _) = s.due.clone().expect("x006-cut is due at 3 h");
+    assert_eq!((at, id.as_str()), (SimTime(3 * 3600), "x006-cut"));
+    s.due = None;
+    s.command(Command::Skip(id));
+    s.paused = false;
+    run_clock(&mut s, 3600.0);
+    assert!(s.drill.now() > SimTime(3 * 3600));
+    assert!(!s.log.iter().any(|l| l.kind == "Inject" && l.text.contains("x006-cut")));
+    assert!(
+        s.log
+            .iter()
+            .any(|l| l.kind == "Command" && l.text.contains("skip inject x006-cut"))
+    );
+    // A refused command leaves a message and changes nothing.
+    let n = s.drill.record().commands.len();
+    s.command(Command::Deliver("no-such-inject".into()));
+    assert!(matches!(&s.status, Some((false, m)) if m.contains("no pending inject")));
+    assert_eq!(s.drill.record().commands.len(), n);
+}
+
+#[test]
+fn what_the_window_draws_adds_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path());
+    s.fast_forward(SimTime(12 * 3600)).unwrap();
+    let world = s.drill.world();
+    let city = &s.drill.spec().city;
+    let groups = view::groups(world);
+    assert!(!groups.is_empty());
+    // The scoreboard: the city is the sum of its zones.
+    let board = view::scoreboard(world);
+    let (city_row, zones) = board.split_first().unwrap();
+    assert_eq!(city_row.affected, zones.iter().map(|z| z.affected).sum::<u64>());
+    assert_eq!(city_row.initial, zones.iter().map(|z| z.initial).sum::<u64>());
+    assert_eq!(
+        city_row.affected,
+        groups.iter().map(|g| u64::from(g.people)).sum::<u64>()
+    );
+    for z in &board {
+        assert!(z.initial_in_time <= z.initial && z.initial <= z.affected);
+        assert!(z.basic_in_time <= z.basic && z.basic <= z.affected);
+    }
+    // Groups: the status follows the ledger and the clock.
+    for g in &groups {
+        match g.status {
+            ReliefStatus::Basic => assert_eq!(g.basic, g.people),
+            ReliefStatus::Initial => assert!(g.initial == g.people && g.due_in_s.unwrap() >= 0),
+            ReliefStatus::Waiting => assert!(g.due_in_s.unwrap() >= 0),
+            ReliefStatus::Overdue => assert!(g.due_in_s.unwrap() < 0),
+        }
+    }
+    // Units: every truck once, on the map, moving ones on a road.
+    let mut trails = view::Trails::default();
+    let units = view::units(world, &mut trails);
+    let trucks: Vec<_> = units.iter().filter(|u| u.kind == UnitKind::Truck).collect();
+    assert_eq!(
+        trucks.len(),
+        s.drill.spec().fleet.iter().map(|f| f.trucks as usize).sum::<usize>()
+    );
+    let (lo, hi) = city.bounds;
+    for u in &units {
+        assert!(
+            u.xy.x >= lo.x - 1.0 && u.xy.x <= hi.x + 1.0 && u.xy.y >= lo.y - 1.0 && u.xy.y <= hi.y + 1.0,
+            "{} off the map",
+            u.label
+        );
+    }
+    assert!(
+        trucks.iter().any(|u| u.activity != Activity::Idle),
+        "trucks are out at 12 h"
+    );
+    // The log is the journal, line for line.
+    assert_eq!(s.log.len(), view::journal_len(world));
+}
+
+#[test]
+fn the_scoreboard_at_the_end_is_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path());
+    s.fast_forward(SimTime(72 * 3600)).unwrap();
+    assert!(s.drill.finished());
+    let board = view::scoreboard(s.drill.world());
+    s.write_report();
+    assert!(matches!(&s.status, Some((true, _))), "{:?}", s.status);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    let score = &report["score"];
+    assert_eq!(score["affected_people"].as_u64().unwrap(), board[0].affected);
+    // The report rounds shares to 6 decimals.
+    let close = |a: f64, b: f64| (a - b).abs() <= 5e-7;
+    assert!(close(
+        score["initial_relief_within_target"].as_f64().unwrap(),
+        board[0].initial_share()
+    ));
+    assert!(close(
+        score["basic_relief_within_target"].as_f64().unwrap(),
+        board[0].basic_share()
+    ));
+    for f in ["drill.ron", "aar.md", "journal.jsonl", "report.html"] {
+        assert!(dir.path().join(f).exists(), "{f}");
+    }
+}
+
+#[test]
+fn a_snapshot_branches_the_drill_and_each_line_of_play_keeps_its_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path());
+    s.fast_forward(SimTime(2 * 3600)).unwrap();
+    s.command(Command::Skip("x006-cut".into()));
+    s.snapshot();
+    let at_snapshot = view::scoreboard(s.drill.world());
+    // Line A: the request to the province goes out early.
+    s.fast_forward(SimTime(5 * 3600)).unwrap();
+    s.command(Command::Deliver("province-request".into()));
+    s.fast_forward(SimTime(8 * 3600)).unwrap();
+    // Back to the snapshot: line A is kept as a branch.
+    s.rewind_to(0);
+    assert_eq!(s.drill.now(), SimTime(2 * 3600));
+    assert_eq!(s.branches.len(), 1);
+    assert_eq!(s.branches[0].record.commands.len(), 2);
+    assert_eq!(s.branches[0].left_at, SimTime(8 * 3600));
+    // The state is the snapshot's, exactly.
+    assert_eq!(view::scoreboard(s.drill.world()), at_snapshot);
+    assert_eq!(
+        s.drill.record().commands.len(),
+        1,
+        "only the decisions before the snapshot"
+    );
+    // Line B: the province convoy is held back instead.
+    s.command(Command::Delay("province".into(), "60h".into()));
+    assert_eq!(s.drill.record().commands.len(), 2);
+    // Both lines run to the end in the background and get a score.
+    s.score_branches();
+    let t0 = std::time::Instant::now();
+    while s.branches[0].score.is_none() && t0.elapsed() < std::time::Duration::from_secs(600) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        s.poll_branches();
+    }
+    let score = s.branches[0].score.clone().expect("scored").unwrap();
+    assert!(score.affected > 0 && (0.0..=1.0).contains(&score.initial_12h));
+}
+
+#[test]
+fn a_review_seeks_back_and_forth_to_the_same_states() {
+    let dir = tempfile::tempdir().unwrap();
+    // A drill with two decisions, written as a record.
+    let mut s = open(dir.path());
+    s.fast_forward(SimTime(2 * 3600)).unwrap();
+    s.command(Command::Skip("x006-cut".into()));
+    s.fast_forward(SimTime(6 * 3600)).unwrap();
+    s.command(Command::Deliver("province-request".into()));
+    s.fast_forward(SimTime(10 * 3600)).unwrap();
+    let at_10h = view::scoreboard(s.drill.world());
+    s.write_report();
+    let record = dir.path().join("drill.ron");
+    // Review it: forward to 10 h, back to 4 h, forward to 10 h again.
+    let mut r = Session::open(&scenario(), None, Some(&record), None, 0.0, &dir.path().join("review")).unwrap();
+    r.seek(SimTime(10 * 3600));
+    assert_eq!(view::scoreboard(r.drill.world()), at_10h);
+    r.seek(SimTime(4 * 3600));
+    assert_eq!(r.drill.now(), SimTime(4 * 3600));
+    assert_eq!(
+        r.drill.record().commands.len(),
+        1,
+        "the 2 h decision is replayed, the 6 h one not yet"
+    );
+    r.seek(SimTime(10 * 3600));
+    assert_eq!(view::scoreboard(r.drill.world()), at_10h);
+    // Nothing can be decided in a review.
+    r.command(Command::Skip("x006-open".into()));
+    assert!(matches!(&r.status, Some((false, _))));
+}
