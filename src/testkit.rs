@@ -115,6 +115,35 @@ fn depot_place(node: u32) -> PlaceDef {
     }
 }
 
+/// A [`line_city`] with shelters, as map-file text: for each `(node,
+/// usable_m2)` a place of kind `Shelter` named `Shelter{k}` (`避难所{k}`)
+/// at that node.
+pub fn line_city_with_shelters_ron(n: u32, spacing_m: f64, shelters: &[(u32, f64)]) -> String {
+    let nodes: Vec<NodeDef> = (0..n)
+        .map(|i| node_at(ORIGIN, f64::from(i) * spacing_m, 0.0, Some(format!("N{i}")), 100))
+        .collect();
+    let edges = (1..n).map(|i| edge(i - 1, i, spacing_m)).collect();
+    let mut places = vec![depot_place(0)];
+    for (k, &(node, usable_m2)) in shelters.iter().enumerate() {
+        places.push(PlaceDef {
+            name: format!("Shelter{k}"),
+            name_zh: format!("避难所{k}"),
+            kind: PlaceKind::Shelter,
+            at: LatLon {
+                lat: nodes[node as usize].lat,
+                lon: nodes[node as usize].lon,
+            },
+            node,
+            usable_m2: Some(usable_m2),
+            beds: None,
+            note: None,
+        });
+    }
+    let file = map_file(nodes, edges, places);
+    ron::ser::to_string_pretty(&file, ron::ser::PrettyConfig::default().depth_limit(2))
+        .expect("invariant: serializable")
+}
+
 /// A [`line_city`] as map-file text (for integration tests of the binary).
 pub fn line_city_ron(n: u32, spacing_m: f64) -> String {
     let nodes = (0..n)

@@ -24,8 +24,12 @@ fn ron_blocks(md: &str) -> Vec<String> {
 #[test]
 fn the_annotated_example_and_the_layout_example_run() {
     let md = std::fs::read_to_string(root().join("docs/scenario-format.md")).unwrap();
-    let blocks = ron_blocks(&md);
+    let (scripts, blocks): (Vec<String>, Vec<String>) =
+        ron_blocks(&md).into_iter().partition(|b| b.starts_with("Script("));
     assert_eq!(blocks.len(), 2, "one scenario and one layout example");
+    assert_eq!(scripts.len(), 1, "one drill script example");
+    let script: Result<tabletop::drill::Script, _> = ron::from_str(&scripts[0]);
+    assert!(script.is_ok(), "the drill script example parses: {script:?}");
     let dir = tempfile::tempdir().unwrap();
     // Next to the bundled scenarios so that `map: "linqing"` resolves the same way.
     let scenario = dir.path().join("example.ron");

@@ -256,3 +256,345 @@ fn expected_actions_are_evaluated_and_reported() {
     );
     assert!(err.contains("expect[2].check.0: no zone named \"新华街道\""), "{err}");
 }
+
+// ---- Players' commands (issue #5): evacuate a zone, manual and automatic
+// zones, trucks sent by hand, depot priorities. ----
+
+use tabletop::drill::{Command, Drill};
+use tabletop::people::evacuation::Shelters;
+use tabletop::people::{AffectedGroup, GroupIndex, Relief};
+use tabletop::sim::journal::{Journal, SimEvent};
+
+/// An 11-node line (1 km apart, 40 km/h), a depot at N0 with 10 000 kits and
+/// three trucks of 100 kits each (400 kg), a shelter for 150 at N3; 200
+/// people affected at N5 and 100 at N8 at the start. `evacuation` is the
+/// scenario's evacuation section (or none).
+fn players_scenario(dir: &std::path::Path, evacuation: &str) -> std::path::PathBuf {
+    std::fs::write(
+        dir.join("line.ron"),
+        tabletop::testkit::line_city_with_shelters_ron(11, 1000.0, &[(3, 375.0)]),
+    )
+    .unwrap();
+    let path = dir.join("players.ron");
+    std::fs::write(
+        &path,
+        format!(
+            r#"// Players' commands on a line town.
+Scenario(name: "players", map: "line.ron", start: "2026-07-20 06:00", duration: "12h", seed: 5,
+    depots: [(id: "d", place: "Depot", tier: Government, stock: (initial: 10000, basic: 0))],
+    fleet: [(depot: "d", trucks: 3, capacity_kg: 400, capacity_m3: 10)],
+    impacts: [(at: "0h", area: Node("N5"), people: 200), (at: "0h", area: Node("N8"), people: 100)],
+    {evacuation}
+)"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+const WITH_EVACUATION: &str = r#"evacuation: Some((refuse_share: 0.0, delay: "30m")),"#;
+
+fn give(drill: &mut Drill, command: Command) {
+    drill
+        .apply(command, (std::path::Path::new("test"), "", "command"))
+        .unwrap();
+}
+
+fn groups(drill: &Drill) -> Vec<(AffectedGroup, Relief)> {
+    let w = drill.world();
+    w.resource::<GroupIndex>()
+        .0
+        .iter()
+        .map(|&e| {
+            (
+                w.get::<AffectedGroup>(e).unwrap().clone(),
+                w.get::<Relief>(e).unwrap().clone(),
+            )
+        })
+        .collect()
+}
+
+fn events(drill: &Drill) -> Vec<SimEvent> {
+    drill.world().resource::<Journal>().events.clone()
+}
+
+/// Every person in one place; nobody promised more relief than they can take.
+fn assert_ledgers(drill: &Drill) {
+    for (g, r) in groups(drill) {
+        assert_eq!(g.accounted(), g.people, "{}", g.id);
+        assert!(r.initial_done + r.initial_en_route <= g.for_relief(), "{}: {r:?}", g.id);
+        assert!(r.basic_done + r.basic_en_route <= g.for_relief(), "{}: {r:?}", g.id);
+        assert_eq!(r.initial.iter().map(|e| e.1).sum::<u32>(), r.initial_done, "{}", g.id);
+        assert!(r.household <= r.initial_done, "{}", g.id);
+    }
+}
+
+#[test]
+fn evacuating_a_zone_orders_out_who_stays_and_keeps_the_ledgers() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = players_scenario(dir.path(), WITH_EVACUATION);
+    let mut drill = Drill::start(&s, None).unwrap();
+    // Trucks leave at the start; at 5 min they are still loading for the groups.
+    drill.run_until(tabletop::scenario::time::SimTime(300));
+    let before = groups(&drill);
+    assert_eq!(before.len(), 2);
+    let household: u32 = before.iter().map(|(_, r)| r.household).sum();
+    let done: u32 = before.iter().map(|(_, r)| r.initial_done).sum();
+    let coming: u32 = before.iter().map(|(_, r)| r.initial_en_route).sum();
+    give(&mut drill, Command::Evacuate("中心镇".into()));
+    drill.step();
+    assert_ledgers(&drill);
+    let after = groups(&drill);
+    // N5's 200: 150 places at the shelter, 50 stay; N8's 100 find no place.
+    let summary: Vec<(u32, u32, u32, Option<usize>)> = after
+        .iter()
+        .map(|(g, _)| (g.id.0, g.home, g.people, g.shelter))
+        .collect();
+    assert_eq!(summary, vec![(0, 5, 50, None), (1, 8, 100, None), (2, 5, 150, Some(0))]);
+    assert_eq!(
+        after[2].0.affected_at, after[0].0.affected_at,
+        "affected when they were"
+    );
+    // Relief already given and on its way is shared, not lost or doubled.
+    assert_eq!(after.iter().map(|(_, r)| r.household).sum::<u32>(), household);
+    assert_eq!(after.iter().map(|(_, r)| r.initial_done).sum::<u32>(), done);
+    assert!(after.iter().map(|(_, r)| r.initial_en_route).sum::<u32>() <= coming);
+    let ev = events(&drill);
+    let ordered: Vec<(i64, u32, u32, u32)> = ev
+        .iter()
+        .filter_map(|e| match e {
+            SimEvent::EvacuationOrdered {
+                t,
+                node,
+                people,
+                no_shelter,
+                ..
+            } => Some((t.secs(), *node, *people, *no_shelter)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ordered, vec![(300, 5, 200, 50), (300, 8, 100, 100)]);
+    assert!(ev.iter().any(|e| matches!(
+        e,
+        SimEvent::SplitOff {
+            group: 2,
+            from: 0,
+            people: 150,
+            ..
+        }
+    )));
+    // A truck loading for N5 with more than the 50 left there can use is called off.
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, SimEvent::Cancelled { reason, .. } if reason == "its group left for a shelter")),
+        "{ev:#?}"
+    );
+    // 30 min to leave, 30 min to walk 2 km: the shelter fills, never beyond its 150.
+    drill.run_until(tabletop::scenario::time::SimTime(3 * 3600));
+    let shelters = drill.world().resource::<Shelters>();
+    assert_eq!(shelters.occupied, vec![150]);
+    assert_eq!(shelters.peak, vec![150]);
+    assert_ledgers(&drill);
+    let (result, _) = drill.finish();
+    assert_eq!(result.report.score.affected_people, 300, "nobody lost or counted twice");
+}
+
+#[test]
+fn people_affected_in_an_evacuated_zone_are_ordered_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = players_scenario(dir.path(), WITH_EVACUATION);
+    let mut drill = Drill::start(&s, None).unwrap();
+    // Before the first step: the impacts at 0 h find their zone ordered out.
+    give(&mut drill, Command::Evacuate("Centre".into()));
+    drill.step();
+    let g = groups(&drill);
+    assert!(g.iter().any(|(g, _)| g.shelter == Some(0) && g.people == 150));
+    assert_eq!(g.iter().map(|(g, _)| g.people).sum::<u32>(), 300);
+    assert!(!events(&drill).iter().any(|e| matches!(e, SimEvent::SplitOff { .. })));
+    assert_ledgers(&drill);
+}
+
+#[test]
+fn a_manual_zone_gets_only_the_trucks_players_send() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = players_scenario(dir.path(), "");
+    let mut drill = Drill::start(&s, None).unwrap();
+    give(&mut drill, Command::Manual("Centre".into()));
+    assert_eq!(drill.manual_zones(), vec![0]);
+    drill.run_until(tabletop::scenario::time::SimTime(3600));
+    let dispatched = |drill: &Drill| -> Vec<(i64, u32, u32)> {
+        events(drill)
+            .iter()
+            .filter_map(|e| match e {
+                SimEvent::Dispatched { t, truck, group, .. } => Some((t.secs(), *truck, *group)),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(dispatched(&drill).is_empty(), "no automatic dispatch to a manual zone");
+    give(&mut drill, Command::Assign(2, 1));
+    drill.run_until(tabletop::scenario::time::SimTime(7200));
+    assert_eq!(
+        dispatched(&drill),
+        vec![(3600, 2, 1)],
+        "that truck, to that group, and no other"
+    );
+    assert!(events(&drill).iter().any(|e| matches!(
+        e,
+        SimEvent::Delivered {
+            truck: Some(2),
+            group: 1,
+            ..
+        }
+    )));
+    give(&mut drill, Command::Auto("中心镇".into()));
+    assert!(drill.manual_zones().is_empty());
+    drill.step();
+    let after: Vec<(i64, u32, u32)> = dispatched(&drill).into_iter().filter(|d| d.0 == 7200).collect();
+    assert!(!after.is_empty(), "served again once handed back");
+    assert!(after.iter().any(|d| d.2 == 0));
+    assert_ledgers(&drill);
+}
+
+#[test]
+fn refused_players_commands_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = players_scenario(dir.path(), WITH_EVACUATION);
+    let mut drill = Drill::start(&s, None).unwrap();
+    give(&mut drill, Command::Manual("Centre".into()));
+    drill.step();
+    let text = "Script(commands: [\n  (at: \"1m\", command: Evacuate(\"Centr\")),\n])";
+    let refuse = |drill: &mut Drill, c: Command| -> String {
+        drill
+            .apply(c, (std::path::Path::new("script.ron"), text, "commands[0].command"))
+            .unwrap_err()
+            .to_string()
+    };
+    let e = refuse(&mut drill, Command::Evacuate("Centr".into()));
+    assert!(
+        e.contains("\"Centr\" is not a zone on the map") && e.contains("hint:"),
+        "{e}"
+    );
+    assert!(
+        e.contains("script.ron:2:") && e.contains("commands[0].command.0"),
+        "{e}"
+    );
+    give(&mut drill, Command::Assign(0, 0));
+    give(&mut drill, Command::Assign(1, 1));
+    drill.step();
+    let e = refuse(&mut drill, Command::Assign(0, 1));
+    assert!(e.contains("Truck #0 is busy"), "{e}");
+    // Truck #1 brings Group #1 all the kits it still needs, and no depot has basic sets.
+    let e = refuse(&mut drill, Command::Assign(2, 1));
+    assert!(
+        e.contains("no depot that can load a truck now has the items Group #1 needs"),
+        "{e}"
+    );
+    assert!(refuse(&mut drill, Command::Assign(7, 1)).contains("no Truck #7: the fleet has trucks #0 to #2"));
+    assert!(refuse(&mut drill, Command::Assign(2, 9)).contains("no Group #9"));
+    assert!(refuse(&mut drill, Command::Manual("中心镇".into())).contains("already under manual control"));
+    let e = refuse(&mut drill, Command::DepotPriority("x".into(), vec![]));
+    assert!(
+        e.contains("no depot with id \"x\"") && e.contains("the depots are: d"),
+        "{e}"
+    );
+
+    let plain = players_scenario(dir.path(), "");
+    let mut drill = Drill::start(&plain, None).unwrap();
+    let e = refuse(&mut drill, Command::Evacuate("Centre".into()));
+    assert!(e.contains("no `evacuation` section"), "{e}");
+}
+
+const PLAYERS_SCRIPT: &str = r#"Script(commands: [
+    (at: "0h", command: Manual("中心镇")),
+    (at: "5m", command: Assign(1, 0)),
+    (at: "10m", command: DepotPriority("d", ["Centre"])),
+    (at: "20m", command: Evacuate("Centre")),
+    (at: "30m", command: Auto("Centre")),
+])"#;
+
+#[test]
+fn a_drill_with_players_commands_replays_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = players_scenario(d, WITH_EVACUATION);
+    std::fs::write(d.join("script.ron"), PLAYERS_SCRIPT).unwrap();
+    expect_status(
+        d,
+        &[
+            "drill",
+            s.to_str().unwrap(),
+            "--script",
+            "script.ron",
+            "--out",
+            "drill",
+            "--quiet",
+        ],
+        0,
+    );
+    let journal = std::fs::read_to_string(d.join("drill/journal.jsonl")).unwrap();
+    let commands: Vec<serde_json::Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"] == "Command")
+        .collect();
+    let said: Vec<&str> = commands.iter().map(|c| c["command"].as_str().unwrap()).collect();
+    assert_eq!(
+        said,
+        [
+            "take 中心镇 (Centre) under manual control (no automatic dispatch)",
+            "send Truck #1 to Group #0 by hand (loading at d)",
+            "depot d serves 中心镇 (Centre) first",
+            "order the evacuation of 中心镇 (Centre)",
+            "hand 中心镇 (Centre) back to the automatic dispatch",
+        ]
+    );
+    assert!(
+        journal.contains("\"event\":\"EvacuationOrdered\",\"t\":1200"),
+        "{journal}"
+    );
+    let other = tempfile::tempdir().unwrap();
+    let record = d.join("drill/drill.ron");
+    expect_status(
+        other.path(),
+        &["replay", record.to_str().unwrap(), "--out", "again", "--quiet"],
+        0,
+    );
+    for f in ["report.json", "timeline.csv", "journal.jsonl", "drill.ron"] {
+        let a = std::fs::read(d.join("drill").join(f)).unwrap();
+        let b = std::fs::read(other.path().join("again").join(f)).unwrap();
+        assert!(a == b, "{f} differs between the drill and its replay");
+    }
+
+    // Bad input names the script's line and field.
+    std::fs::write(
+        d.join("bad.ron"),
+        "Script(commands: [\n  (at: \"0h\", command: Manual(\"Centre\")),\n  (at: \"5m\", command: Assign(1, 0)),\n  (at: \"6m\", command: Assign(1, 1)),\n])",
+    )
+    .unwrap();
+    let (_, err) = expect_status(
+        d,
+        &["drill", s.to_str().unwrap(), "--script", "bad.ron", "--out", "o"],
+        2,
+    );
+    assert!(
+        err.contains("bad.ron:4:") && err.contains("commands[2].command") && err.contains("Truck #1 is busy"),
+        "{err}"
+    );
+    std::fs::write(
+        d.join("bad.ron"),
+        "Script(commands: [\n  (at: \"5m\", command: Evacuate(\"Nowhere\")),\n])",
+    )
+    .unwrap();
+    let (_, err) = expect_status(
+        d,
+        &["drill", s.to_str().unwrap(), "--script", "bad.ron", "--out", "o"],
+        2,
+    );
+    assert!(
+        err.contains("bad.ron:2:")
+            && err.contains("commands[0].command.0")
+            && err.contains("\"Nowhere\" is not a zone"),
+        "{err}"
+    );
+}

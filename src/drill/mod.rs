@@ -9,11 +9,44 @@
 //! A command given there takes effect at that moment ([`Drill::now`]); the
 //! replay applies it at the same tick, so the two runs cannot differ.
 //!
-//! Commands so far manage the MSEL (deliver, delay, skip a scripted inject)
-//! and add improvised injects in the scenario's own inject syntax (close a
-//! road, add a fire or a breach, shift the wind, take a depot out of service,
-//! ...). Players' commands (assigning units by hand, depot priorities,
-//! evacuation orders) are not built yet.
+//! Facilitator's commands manage the MSEL (deliver, delay, skip a scripted
+//! inject) and add improvised injects in the scenario's own inject syntax
+//! (close a road, add a fire or a breach, shift the wind, take a depot out of
+//! service, ...).
+//!
+//! Players' commands (issue #5) are the human decisions of the response:
+//! - `Evacuate(zone)`: order a zone out. People who stay at home there now
+//!   (not those already ordered out, stranded or trapped) are ordered out
+//!   with the scenario's evacuation rules (refusals, delay, walk or bus,
+//!   shelters nearest first and never beyond capacity); the journal gets an
+//!   `EvacuationOrdered` per home node, which the exercise evaluation's
+//!   `EvacuationOrdered(zone)` check sees. People affected in the zone later
+//!   are ordered out as if their impact said `evacuate: true`. Each
+//!   shelter's share leaves its group as a new group (`SplitOff`), affected
+//!   when they were; relief already handed out is shared between the parts,
+//!   and trucks bringing more than those left at home can use are called
+//!   off (`Cancelled`; a loaded one takes its cargo back to its depot): the
+//!   dispatcher serves the evacuees at their shelter once they are there.
+//!   Refused without an `evacuation` section.
+//! - `Manual(zone)` / `Auto(zone)`: take a zone out of the automatic
+//!   dispatch (its groups get only the trucks players send; a group belongs
+//!   to the zone of its home, evacuees too) and hand it back. Community
+//!   stations still hand out in their zone: they are people on the spot,
+//!   not trucks.
+//! - `Assign(truck, group)`: send an idle truck to a group now. It loads at
+//!   its own depot if that has what the group needs, otherwise at the depot
+//!   the dispatcher would choose for it, and then behaves like any
+//!   dispatched truck. Refused when the truck is unknown, busy or not ready,
+//!   the group unknown, fully served or with nobody there to serve, or no
+//!   depot with what it needs reaches it.
+//! - `DepotPriority(depot, [zones])`: a depot's stock goes first to groups
+//!   in those zones (the policy's order among them); `[]` ends it.
+//!
+//! A command changes nothing at once: it goes into [`PlayerOrders`], which
+//! the systems of the next tick read in their own set (evacuations in
+//! `Impacts`, trucks by hand in `Dispatch`), so a replay applies it at the
+//! same tick. Zones are named as in scenarios (pinyin or Chinese); a name
+//! not on the map is refused with a hint.
 
 pub mod session;
 pub mod view;
@@ -30,7 +63,7 @@ use crate::scenario::locate::SourceIndex;
 use crate::scenario::time::{SimDuration, SimTime, TimeSpec, parse_duration};
 use crate::scenario::{InjectDef, InjectSpec, RunSpec};
 use crate::sim::journal::SimEvent;
-use crate::sim::{PendingInjects, SimClock, SimTick};
+use crate::sim::{PendingInjects, PlayerOrders, SimClock, SimTick};
 
 /// A decision taken in the drill.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +78,22 @@ pub enum Command {
     /// A new inject made up on the spot, in the scenario's inject syntax; its
     /// `at` is ignored (it is delivered now).
     Inject(Box<InjectSpec>),
+    /// Order a zone (pinyin or Chinese name) out: people who stay at home
+    /// there now leave for shelters, and so will people affected there from
+    /// now on. Needs the scenario's `evacuation` section.
+    Evacuate(String),
+    /// Take a zone out of the automatic dispatch: its groups get only the
+    /// trucks players send (`Assign`).
+    Manual(String),
+    /// Hand a zone under manual control back to the automatic dispatch.
+    Auto(String),
+    /// Send an idle truck (its number: `Truck #3` is 3) to a group (`Group
+    /// #12` is 12) now, loading at its own depot, or else where the
+    /// dispatcher would load it.
+    Assign(u32, u32),
+    /// A depot (by id) serves groups in the listed zones first; an empty
+    /// list ends its priority.
+    DepotPriority(String, Vec<String>),
 }
 
 /// A command with the moment it took effect.
@@ -187,6 +236,12 @@ impl Drill {
         while self.now() < t && self.step() {}
     }
 
+    /// Zones under manual control now (indices into the map's zones), in order.
+    pub fn manual_zones(&self) -> Vec<usize> {
+        let orders = self.app.world().resource::<PlayerOrders>();
+        orders.manual.iter().map(|&z| usize::from(z)).collect()
+    }
+
     /// Scripted injects not yet delivered: (time, id, text), earliest first.
     pub fn pending_injects(&self) -> Vec<(SimTime, String, String)> {
         let p = self.app.world().resource::<PendingInjects>();
@@ -208,7 +263,12 @@ impl Drill {
     ///
     /// # Errors
     /// [`Error::Input`] if the command names no pending inject, delays to the
-    /// past, or its improvised inject does not check against the scenario.
+    /// past, or its improvised inject does not check against the scenario;
+    /// names a zone or depot not in the scenario (with a hint); orders an
+    /// evacuation in a scenario without one; takes a zone under manual
+    /// control twice or hands back one that is not; or sends a truck that is
+    /// unknown, busy or cannot serve the group (unknown, fully served, out of
+    /// reach, or no depot with what it needs).
     pub fn apply(&mut self, command: Command, source: (&Path, &str, &str)) -> Result<(), Error> {
         let now = self.now();
         let (file, text, field) = source;
@@ -219,6 +279,29 @@ impl Drill {
                 field,
                 message,
             ))
+        };
+        // A zone name at `field.sub`, or an error pointing there.
+        let city = self.spec.city.clone();
+        let zone_at = |name: &str, sub: &str| -> Result<u16, Error> {
+            match city.zone(name) {
+                Some(z) => Ok(z as u16),
+                None => {
+                    let f = format!("{field}.{sub}");
+                    Err(Error::one(
+                        Diagnostic::new(
+                            file,
+                            SourceIndex::build(text).locate(&f),
+                            f,
+                            format!("\"{name}\" is not a zone on the map"),
+                        )
+                        .with_hint(crate::scenario::zone_hint(&city, name)),
+                    ))
+                }
+            }
+        };
+        let zone_name = |z: u16| {
+            let zone = &city.zones[usize::from(z)];
+            format!("{} ({})", zone.name_zh, zone.name)
         };
         let describe = match &command {
             Command::Deliver(id) => {
@@ -278,6 +361,87 @@ impl Drill {
                     )?;
                 self.queue(def);
                 format!("improvised inject {id}")
+            }
+            Command::Evacuate(name) => {
+                let z = zone_at(name, "0")?;
+                if self.spec.evacuation.is_none() {
+                    return Err(Error::one(
+                        Diagnostic::new(
+                            file,
+                            SourceIndex::build(text).locate(field),
+                            field,
+                            "this scenario has no `evacuation` section, so there are no shelters to order people to",
+                        )
+                        .with_hint("add `evacuation: Some(())` to the scenario (see docs/scenario-format.md)"),
+                    ));
+                }
+                let mut orders = self.app.world_mut().resource_mut::<PlayerOrders>();
+                orders.evacuate.insert(z);
+                orders.evacuate_now.push(z);
+                format!("order the evacuation of {}", zone_name(z))
+            }
+            Command::Manual(name) => {
+                let z = zone_at(name, "0")?;
+                let mut orders = self.app.world_mut().resource_mut::<PlayerOrders>();
+                if !orders.manual.insert(z) {
+                    return Err(refuse(format!("{} is already under manual control", zone_name(z))));
+                }
+                format!("take {} under manual control (no automatic dispatch)", zone_name(z))
+            }
+            Command::Auto(name) => {
+                let z = zone_at(name, "0")?;
+                let mut orders = self.app.world_mut().resource_mut::<PlayerOrders>();
+                if !orders.manual.remove(&z) {
+                    return Err(refuse(format!(
+                        "{} is not under manual control: the automatic dispatch serves it already",
+                        zone_name(z)
+                    )));
+                }
+                format!("hand {} back to the automatic dispatch", zone_name(z))
+            }
+            Command::Assign(truck, group) => {
+                let a = crate::response::orders::check_assignment(self.app.world_mut(), *truck, *group, now)
+                    .map_err(refuse)?;
+                self.app
+                    .world_mut()
+                    .resource_mut::<PlayerOrders>()
+                    .assign
+                    .push((*truck, *group));
+                format!(
+                    "send Truck #{truck} to Group #{group} by hand (loading at {})",
+                    self.spec.depots[a.depot].id
+                )
+            }
+            Command::DepotPriority(depot, zones) => {
+                let Some(d) = self.spec.depots.iter().position(|x| x.id == *depot) else {
+                    let f = format!("{field}.0");
+                    let ids: Vec<&str> = self.spec.depots.iter().map(|x| x.id.as_str()).collect();
+                    return Err(Error::one(
+                        Diagnostic::new(
+                            file,
+                            SourceIndex::build(text).locate(&f),
+                            f,
+                            format!("no depot with id \"{depot}\""),
+                        )
+                        .with_hint(format!("the depots are: {}", ids.join(", "))),
+                    ));
+                };
+                let mut list = Vec::new();
+                for (k, name) in zones.iter().enumerate() {
+                    let z = zone_at(name, &format!("1[{k}]"))?;
+                    if !list.contains(&z) {
+                        list.push(z);
+                    }
+                }
+                let names: Vec<String> = list.iter().map(|&z| zone_name(z)).collect();
+                let mut orders = self.app.world_mut().resource_mut::<PlayerOrders>();
+                if list.is_empty() {
+                    orders.depot_priority.remove(&d);
+                    format!("depot {depot} serves no zone first")
+                } else {
+                    orders.depot_priority.insert(d, list);
+                    format!("depot {depot} serves {} first", names.join(", "))
+                }
             }
         };
         self.app.world_mut().write_message(SimEvent::Command {

@@ -865,8 +865,8 @@ pub fn plume_weather(w: &CurrentWeather, local_hour: f64, terrain: Dispersion) -
     }
 }
 
-/// Impacts: roads and people from the hazards' state.
-fn hazard_effects(
+/// Impacts: roads and people from the hazards' state (before `activate_impacts`).
+pub fn hazard_effects(
     clock: Res<SimClock>,
     spec: Res<Spec>,
     city: Res<City>,

@@ -23,7 +23,7 @@ use crate::city::routing::{RoadState, RouteCache};
 use crate::scenario::time::SimTime;
 use crate::sim::journal::SimEvent;
 use crate::sim::rng::RngStreams;
-use crate::sim::{City, PendingImpacts, SimClock, SimSystems, SimTick, Spec};
+use crate::sim::{City, PendingImpacts, PlayerOrders, SimClock, SimSystems, SimTick, Spec};
 
 /// Stable id of an affected group; prints as "Group #12".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -268,8 +268,9 @@ impl Plugin for PeoplePlugin {
     }
 }
 
-/// Impacts: spawn groups for every impact due by now; people ordered out get
-/// shelters (see [`evacuation::order`]).
+/// Impacts: spawn groups for every impact due by now; people ordered out (by
+/// the impact, or because players ordered their zone out: [`PlayerOrders`])
+/// get shelters (see [`evacuation::order`]).
 #[allow(clippy::too_many_arguments)]
 pub fn activate_impacts(
     mut commands: Commands,
@@ -281,6 +282,7 @@ pub fn activate_impacts(
     mut shelters: ResMut<evacuation::Shelters>,
     mut patients: ResMut<medical::Patients>,
     mut pending: ResMut<PendingImpacts>,
+    orders: Res<PlayerOrders>,
     mut index: ResMut<GroupIndex>,
     mut rng: ResMut<RngStreams>,
     mut events: MessageWriter<SimEvent>,
@@ -347,7 +349,7 @@ pub fn activate_impacts(
                 continue;
             }
             let groups = match spec.0.evacuation.as_ref() {
-                Some(evac) if imp.evacuate => {
+                Some(evac) if imp.evacuate || orders.evacuate.contains(&zone) => {
                     let mut ctx = evacuation::OrderCtx {
                         city: &city.0,
                         roads: &roads,

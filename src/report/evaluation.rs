@@ -42,8 +42,17 @@ pub fn evaluate(spec: &RunSpec, events: &[SimEvent]) -> Vec<ExpectationOut> {
     }
     let mut group_zone: HashMap<u32, usize> = HashMap::new();
     for e in events {
-        if let SimEvent::Affected { group, node, .. } = e {
-            group_zone.insert(*group, usize::from(spec.city.node_zone[*node as usize]));
+        match e {
+            SimEvent::Affected { group, node, .. } => {
+                group_zone.insert(*group, usize::from(spec.city.node_zone[*node as usize]));
+            }
+            // Evacuees split off by a drill's order keep their home zone.
+            SimEvent::SplitOff { group, from, .. } => {
+                if let Some(&z) = group_zone.get(from) {
+                    group_zone.insert(*group, z);
+                }
+            }
+            _ => {}
         }
     }
     let matches = |check: &CheckDef, e: &SimEvent| -> bool {

@@ -118,8 +118,11 @@ pub trait DispatchPolicy: Send + Sync + 'static {
     fn plan(&self, view: &DispatchView) -> Vec<Assignment>;
 }
 
-/// Serve demands in the given order, each by the soonest (truck, depot) pair.
-fn serve_in_order(view: &DispatchView, order: &[usize]) -> Vec<Assignment> {
+/// Serve demands (indices into `view.demands`) in the given order, each by
+/// the soonest (truck, depot) pair; a demand takes as many trucks as it needs.
+/// Both policies use it, and so do trucks sent by hand (a view with one truck
+/// and one demand).
+pub fn serve_in_order(view: &DispatchView, order: &[usize]) -> Vec<Assignment> {
     let mut avail: Vec<Items2> = view.depots.iter().map(|d| d.available).collect();
     let mut used = vec![false; view.trucks.len()];
     let mut out = Vec::new();
@@ -184,6 +187,63 @@ fn serve_in_order(view: &DispatchView, order: &[usize]) -> Vec<Assignment> {
         if used.iter().all(|u| *u) {
             break;
         }
+    }
+    out
+}
+
+/// Plan with depot priorities: each depot in `priority` (in depot order)
+/// first serves, from its own stock, the demands whose zone (`zones[i]` for
+/// `view.demands[i]`) it lists — in the policy's order among them; then the
+/// policy plans everything left (other trucks, stock and demands) as usual.
+pub fn plan_with_priorities(
+    policy: &dyn DispatchPolicy,
+    view: &DispatchView,
+    zones: &[u16],
+    priority: &BTreeMap<usize, Vec<u16>>,
+) -> Vec<Assignment> {
+    let mut demands = view.demands.to_vec();
+    let mut depots = view.depots.to_vec();
+    let mut trucks = view.trucks.to_vec();
+    let mut out = Vec::new();
+    for (&depot, listed) in priority {
+        let Some(j) = depots.iter().position(|d| d.depot == depot) else {
+            continue;
+        };
+        let first: Vec<Demand> = demands
+            .iter()
+            .zip(zones)
+            .filter(|(d, z)| listed.contains(z) && d.open.initial + d.open.basic > 0)
+            .map(|(d, _)| d.clone())
+            .collect();
+        if first.is_empty() || trucks.is_empty() {
+            continue;
+        }
+        let plan = policy.plan(&DispatchView {
+            demands: &first,
+            depots: std::slice::from_ref(&depots[j]),
+            trucks: &trucks,
+            ..*view
+        });
+        for a in &plan {
+            depots[j].available.initial -= a.load.initial;
+            depots[j].available.basic -= a.load.basic;
+            if let Some(d) = demands.iter_mut().find(|d| d.group == a.group) {
+                d.open.initial -= a.load.initial;
+                d.open.basic -= a.load.basic;
+            }
+            trucks.retain(|t| t.id != a.truck);
+        }
+        out.extend(plan);
+    }
+    demands.retain(|d| d.open.initial + d.open.basic > 0);
+    depots.retain(|d| d.available.initial + d.available.basic > 0);
+    if !(demands.is_empty() || depots.is_empty() || trucks.is_empty()) {
+        out.extend(policy.plan(&DispatchView {
+            demands: &demands,
+            depots: &depots,
+            trucks: &trucks,
+            ..*view
+        }));
     }
     out
 }
@@ -347,6 +407,53 @@ mod tests {
         assert_eq!(
             (plan[1].group, plan[1].truck, plan[1].depot),
             (GroupId(0), TruckId(0), 0)
+        );
+    }
+
+    #[test]
+    fn a_depot_with_priority_serves_its_zones_first() {
+        let (travel, mut depots, trucks) = view_fixture();
+        // Only the east depot (node 10) has stock, enough for one group.
+        depots[0].available = Items2 { initial: 0, basic: 0 };
+        depots[1].available = Items2 { initial: 100, basic: 0 };
+        let demands = vec![
+            Demand {
+                group: GroupId(0),
+                node: 2,
+                open: Items2 { initial: 100, basic: 0 },
+                deadline: SimTime(10_000),
+            },
+            Demand {
+                group: GroupId(1),
+                node: 9,
+                open: Items2 { initial: 100, basic: 0 },
+                deadline: SimTime(40_000),
+            },
+        ];
+        let (items, handling) = (Items::default(), Handling::default());
+        let view = DispatchView {
+            now: SimTime(0),
+            demands: &demands,
+            depots: &depots,
+            trucks: &trucks,
+            travel: &travel,
+            items: &items,
+            handling: &handling,
+        };
+        // Without priority the earlier deadline (group 0, zone 3) gets the stock.
+        let plain = EarliestDeadlineFirst.plan(&view);
+        assert_eq!(plain.iter().map(|a| a.group).collect::<Vec<_>>(), vec![GroupId(0)]);
+        // With depot 1 serving zone 7 first, group 1 gets it.
+        let zones = [3u16, 7];
+        let priority = BTreeMap::from([(1usize, vec![7u16])]);
+        let plan = plan_with_priorities(&EarliestDeadlineFirst, &view, &zones, &priority);
+        assert_eq!(plan.len(), 1);
+        assert_eq!((plan[0].group, plan[0].depot), (GroupId(1), 1));
+        // A priority for zones with no open demand changes nothing.
+        let idle = BTreeMap::from([(1usize, vec![5u16])]);
+        assert_eq!(
+            plan_with_priorities(&EarliestDeadlineFirst, &view, &zones, &idle),
+            plain
         );
     }
 

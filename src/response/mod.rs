@@ -3,11 +3,16 @@
 //!
 //! Systems (all in [`SimTick`]):
 //! - `SimSystems::Needs`: `apply_depot_requests` ▶ `produce` ▶ `community_handout`;
-//! - `SimSystems::Dispatch`: `dispatch_trucks` (also counts unreachable groups);
+//! - `SimSystems::Impacts`: `orders::evacuate_zones` (players' evacuation
+//!   orders, before `activate_impacts`);
+//! - `SimSystems::Dispatch`: `orders::assign_by_hand` (trucks players send)
+//!   ▶ `dispatch_trucks` (also counts unreachable groups; leaves zones under
+//!   manual control alone; serves depot priorities first);
 //! - `SimSystems::Movement`: `move_trucks`;
 //! - `SimSystems::Service`: `apply_deliveries` (hand-over, then the truck heads home).
 
 pub mod dispatch;
+pub mod orders;
 pub mod reserves;
 pub mod trucks;
 pub mod units;
@@ -20,8 +25,8 @@ use crate::people::{AffectedGroup, GroupIndex, Relief, ReliefKind};
 use crate::scenario::time::{SimDuration, SimTime};
 use crate::scenario::{DispatchPolicyKind, TierDef};
 use crate::sim::journal::SimEvent;
-use crate::sim::{City, SimClock, SimSystems, SimTick, Spec};
-use dispatch::{Demand, DepotOffer, DispatchPolicy, DispatchView, IdleTruck, TravelTimes};
+use crate::sim::{City, PlayerOrders, SimClock, SimSystems, SimTick, Spec};
+use dispatch::{Assignment, Demand, DepotOffer, DispatchPolicy, DispatchView, IdleTruck, TravelTimes};
 use reserves::{Items2, Reserves, apply_depot_requests, community_handout, produce};
 use trucks::{Ctx, Delivery, Job, Phase, Truck, TruckId, TruckState};
 
@@ -75,6 +80,7 @@ impl Plugin for ResponsePlugin {
                 (
                     units::dispatch_units,
                     crate::hazard::sim::dispatch_hazard_teams,
+                    orders::assign_by_hand,
                     dispatch_trucks,
                 )
                     .chain()
@@ -86,7 +92,14 @@ impl Plugin for ResponsePlugin {
                     .chain()
                     .in_set(SimSystems::Movement),
             )
-            .add_systems(SimTick, apply_deliveries.in_set(SimSystems::Service));
+            .add_systems(SimTick, apply_deliveries.in_set(SimSystems::Service))
+            .add_systems(
+                SimTick,
+                orders::evacuate_zones
+                    .in_set(SimSystems::Impacts)
+                    .after(crate::hazard::sim::hazard_effects)
+                    .before(crate::people::activate_impacts),
+            );
         let mut index = Vec::new();
         for f in &spec.fleet {
             for _ in 0..f.trucks {
@@ -144,6 +157,7 @@ fn dispatch_trucks(
     mut travel: ResMut<Travel>,
     mut reserves: ResMut<Reserves>,
     policy: Res<Policy>,
+    orders: Res<PlayerOrders>,
     mut groups: Query<(&AffectedGroup, &mut Relief)>,
     index: Res<GroupIndex>,
     mut trucks: Query<(&Truck, &mut TruckState)>,
@@ -158,7 +172,6 @@ fn dispatch_trucks(
     {
         return;
     }
-    let loading: Vec<bool> = reserves.depots.iter().map(|d| d.loads_trucks(now)).collect();
     // A group is unreachable when no truck depot can reach it by road: one
     // breadth-first search per kind of vehicle, from all depots at once, each
     // time the roads change.
@@ -203,25 +216,17 @@ fn dispatch_trucks(
         return;
     }
     idle.sort_by_key(|t| t.id);
-    let offers: Vec<DepotOffer> = reserves
-        .depots
-        .iter()
-        .enumerate()
-        .filter(|(d, dep)| loading[*d] && dep.available().initial + dep.available().basic > 0)
-        .map(|(d, dep)| DepotOffer {
-            depot: d,
-            node: dep.def.node,
-            available: dep.available(),
-        })
-        .collect();
+    let offers = depot_offers(&reserves, now);
     if offers.is_empty() {
         return;
     }
     let targets = &spec.0.targets;
     let mut demands = Vec::new();
+    let mut zones = Vec::new();
     for &e in &index.0 {
         let Ok((g, r)) = groups.get(e) else { continue };
-        if r.unreachable_now || g.affected_at > now {
+        // Groups in zones under manual control get only the trucks players send.
+        if r.unreachable_now || g.affected_at > now || orders.manual.contains(&g.zone) {
             continue;
         }
         let open = Items2 {
@@ -242,6 +247,7 @@ fn dispatch_trucks(
             open,
             deadline: g.affected_at.plus(SimDuration::from_hours(deadline_h)),
         });
+        zones.push(g.zone);
     }
     if demands.is_empty() {
         return;
@@ -256,21 +262,7 @@ fn dispatch_trucks(
     roots.sort_unstable();
     roots.dedup();
     let vehicles = distinct_vehicles(idle.iter().map(|t| t.vehicle));
-    let depot_node = |d: usize| reserves.depots[d].def.node;
-    cache.prefetch(
-        &city.0,
-        &roads,
-        vehicles
-            .iter()
-            .flat_map(|&v| roots.iter().map(move |&d| (depot_node(d), TreeDir::From, v))),
-    );
-    let mut times = TravelTimes::default();
-    for v in vehicles {
-        for &d in &roots {
-            let tree = cache.tree(&city.0, &roads, reserves.depots[d].def.node, TreeDir::From, v);
-            times.from_depot.insert((d, v.key()), tree);
-        }
-    }
+    let times = travel_times(&city.0, &roads, &mut cache, &reserves, &roots, &vehicles);
     let view = DispatchView {
         now,
         demands: &demands,
@@ -280,7 +272,11 @@ fn dispatch_trucks(
         items: &spec.0.items,
         handling: &spec.0.handling,
     };
-    let plan = policy.0.plan(&view);
+    let plan = if orders.depot_priority.is_empty() {
+        policy.0.plan(&view)
+    } else {
+        dispatch::plan_with_priorities(&*policy.0, &view, &zones, &orders.depot_priority)
+    };
     let mut ctx = Ctx {
         city: &city.0,
         roads: &roads,
@@ -298,34 +294,82 @@ fn dispatch_trucks(
         let Ok((_, mut relief)) = groups.get_mut(index.0[a.group.0 as usize]) else {
             continue;
         };
-        let depot = &mut ctx.reserves.depots[a.depot];
-        depot.reserved.initial += a.load.initial;
-        depot.reserved.basic += a.load.basic;
-        relief.initial_en_route += a.load.initial as u32;
-        relief.basic_en_route += a.load.basic as u32;
-        ctx.events.push(SimEvent::Dispatched {
-            t: now,
-            truck: a.truck.0,
-            depot: depot.def.id.clone(),
-            group: a.group.0,
-            initial: a.load.initial as u32,
-            basic: a.load.basic as u32,
-            eta_h: (a.eta_s / 36.0).round() / 100.0,
-        });
-        trucks::start_job(
-            truck,
-            &mut st,
-            &mut ctx,
-            Job {
-                group: a.group,
-                node: a.node,
-                load_at: a.depot,
-                planned: a.load,
-            },
-            now,
-        );
+        commit(&a, truck, &mut st, &mut relief, &mut ctx, now);
     }
     events.write_batch(ctx.events);
+}
+
+/// Carry out an assignment: promise the stock at the depot and the items to
+/// the group, journal the dispatch, and start the truck's job.
+fn commit(a: &Assignment, truck: &Truck, st: &mut TruckState, relief: &mut Relief, ctx: &mut Ctx, now: SimTime) {
+    let depot = &mut ctx.reserves.depots[a.depot];
+    depot.reserved.initial += a.load.initial;
+    depot.reserved.basic += a.load.basic;
+    relief.initial_en_route += a.load.initial as u32;
+    relief.basic_en_route += a.load.basic as u32;
+    ctx.events.push(SimEvent::Dispatched {
+        t: now,
+        truck: a.truck.0,
+        depot: depot.def.id.clone(),
+        group: a.group.0,
+        initial: a.load.initial as u32,
+        basic: a.load.basic as u32,
+        eta_h: (a.eta_s / 36.0).round() / 100.0,
+    });
+    trucks::start_job(
+        truck,
+        st,
+        ctx,
+        Job {
+            group: a.group,
+            node: a.node,
+            load_at: a.depot,
+            planned: a.load,
+        },
+        now,
+    );
+}
+
+/// Depots trucks can load at now, with their unpromised stock.
+fn depot_offers(reserves: &Reserves, now: SimTime) -> Vec<DepotOffer> {
+    reserves
+        .depots
+        .iter()
+        .enumerate()
+        .filter(|(_, dep)| dep.loads_trucks(now) && dep.available().initial + dep.available().basic > 0)
+        .map(|(d, dep)| DepotOffer {
+            depot: d,
+            node: dep.def.node,
+            available: dep.available(),
+        })
+        .collect()
+}
+
+/// Shortest-path trees from the depots `roots` for `vehicles` (cached per road version).
+fn travel_times(
+    city: &crate::city::CityMap,
+    roads: &RoadState,
+    cache: &mut RouteCache,
+    reserves: &Reserves,
+    roots: &[usize],
+    vehicles: &[Vehicle],
+) -> TravelTimes {
+    let depot_node = |d: usize| reserves.depots[d].def.node;
+    cache.prefetch(
+        city,
+        roads,
+        vehicles
+            .iter()
+            .flat_map(|&v| roots.iter().map(move |&d| (depot_node(d), TreeDir::From, v))),
+    );
+    let mut times = TravelTimes::default();
+    for &v in vehicles {
+        for &d in roots {
+            let tree = cache.tree(city, roads, depot_node(d), TreeDir::From, v);
+            times.from_depot.insert((d, v.key()), tree);
+        }
+    }
+    times
 }
 
 /// Service: hand delivered items to groups; the truck then heads home.

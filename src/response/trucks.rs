@@ -468,6 +468,33 @@ pub fn start_job(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx, job: Job, no
     }
 }
 
+/// Call a truck off its job before it unloads (its group's people left): a
+/// truck not yet loaded releases the stock promised at its depot, one loading
+/// frees its bay, and a loaded one brings its cargo back to its home depot.
+/// The group's promise (en route) is the caller's to release. Returns false
+/// (and changes nothing) once the truck is unloading or has unloaded.
+pub fn recall(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx, reason: &str) -> bool {
+    let Some(job) = st.job.as_ref() else { return false };
+    let depot = &mut ctx.reserves.depots[job.load_at];
+    match st.phase {
+        Phase::ToDepot | Phase::Queued => {
+            depot.reserved.initial -= job.planned.initial;
+            depot.reserved.basic -= job.planned.basic;
+        }
+        Phase::Loading { .. } => depot.bays_busy -= 1,
+        Phase::Driving => {}
+        _ => return false,
+    }
+    st.job = None;
+    ctx.events.push(SimEvent::Cancelled {
+        t: t_of(st.cursor_s),
+        truck: truck.id.0,
+        reason: reason.to_string(),
+    });
+    head_home(truck, st, ctx);
+    true
+}
+
 pub(super) fn head_home(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx) {
     st.phase = Phase::Returning;
     let home = ctx.reserves.depots[truck.home].def.node;

@@ -838,6 +838,12 @@ fn fmt_offset(t: SimTime) -> String {
     }
 }
 
+/// A hint for a zone name that is not on the map: similar names, or how to
+/// list them.
+pub fn zone_hint(city: &CityMap, wanted: &str) -> String {
+    name_hint(city, wanted, |r| matches!(r, NameRef::Zone(_)), "zones")
+}
+
 fn name_hint(city: &CityMap, wanted: &str, filter: impl Fn(NameRef) -> bool, what: &str) -> String {
     let similar = city.similar_names(wanted, filter);
     if similar.is_empty() {

@@ -234,6 +234,18 @@ pub enum SimEvent {
         /// "walk" or "bus".
         mode: String,
     },
+    /// Part of a group left it as a group of its own (evacuees ordered out
+    /// after they were affected, by a drill's `Evacuate` command).
+    SplitOff {
+        /// Time.
+        t: SimTime,
+        /// The new group's id.
+        group: u32,
+        /// The group they left.
+        from: u32,
+        /// People.
+        people: u32,
+    },
     /// People were cut off by water at home and need a boat.
     Stranded {
         /// Time.
@@ -356,6 +368,7 @@ impl SimEvent {
             | SimEvent::FireOut { t, .. }
             | SimEvent::EvacuationOrdered { t, .. }
             | SimEvent::Evacuating { t, .. }
+            | SimEvent::SplitOff { t, .. }
             | SimEvent::Stranded { t, .. }
             | SimEvent::PickedUp { t, .. }
             | SimEvent::Rescued { t, .. }

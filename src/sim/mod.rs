@@ -105,6 +105,29 @@ pub struct DepotRequest {
     pub add: crate::scenario::Stock,
 }
 
+/// Players' orders from a drill ([`crate::drill`]): the standing ones (zones
+/// ordered out, zones under manual control, depot priorities) and those
+/// waiting for the next tick (an evacuation to order now, trucks to send).
+///
+/// A drill writes it between two ticks; systems of the next tick read it in
+/// their own set: `evacuate_zones` (Impacts) takes `evacuate_now`,
+/// `assign_by_hand` (Dispatch) takes `assign`, `dispatch_trucks` reads
+/// `manual` and `depot_priority`, and `activate_impacts` reads `evacuate`.
+/// Without orders it is empty and changes nothing.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct PlayerOrders {
+    /// Zones ordered out: people an impact affects there are evacuated.
+    pub evacuate: std::collections::BTreeSet<u16>,
+    /// Zones ordered out at this tick: people who stay at home there now are ordered out.
+    pub evacuate_now: Vec<u16>,
+    /// Zones the automatic dispatch leaves alone (served only by trucks sent by hand).
+    pub manual: std::collections::BTreeSet<u16>,
+    /// Trucks sent by hand at this tick: (truck number, group number).
+    pub assign: Vec<(u32, u32)>,
+    /// Depot index → zones whose groups it serves first.
+    pub depot_priority: std::collections::BTreeMap<usize, Vec<u16>>,
+}
+
 /// Clock, injects and the chain of sets.
 pub struct SimPlugin;
 
@@ -130,6 +153,7 @@ impl Plugin for SimPlugin {
             .add_message::<DepotRequest>()
             .init_resource::<PendingImpacts>()
             .init_resource::<PendingInjects>()
+            .init_resource::<PlayerOrders>()
             .add_systems(SimTick, advance_clock.in_set(SimSystems::Clock))
             .add_systems(SimTick, apply_injects.in_set(SimSystems::Injects));
     }
