@@ -136,6 +136,8 @@ pub enum Tool {
     Fire,
     /// Open a levee breach at the click.
     Breach,
+    /// Send this truck (by number) to the group clicked (a player's command).
+    AssignTruck(u32),
 }
 
 /// A clicked map point waiting to become an improvised inject (the panels
@@ -396,6 +398,22 @@ pub fn setup(
         }),
         Transform::from_xyz(centre.x, centre.y, 100.0),
     ));
+    // egui gets a camera of its own over the whole window: on the map camera
+    // it would take the map's viewport for the screen.
+    commands.spawn((
+        bevy_egui::PrimaryEguiContext,
+        Camera2d,
+        bevy::camera::visibility::RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: bevy::camera::CameraOutputMode::Write {
+                blend_state: Some(bevy::render::render_resource::BlendState::ALPHA_BLENDING),
+                clear_color: ClearColorConfig::None,
+            },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
     commands.insert_resource(View {
         centre,
         scale,
@@ -460,13 +478,13 @@ pub fn setup(
             Mesh2d(square.clone()),
             MeshMaterial2d(plain.clone()),
             Marker { px: px + 4.0 },
-            Transform::from_xyz(d.xy.x as f32, d.xy.y as f32, 3.1).with_scale(Vec3::splat((px + 4.0) * scale)),
+            Transform::from_xyz(d.xy.x as f32, d.xy.y as f32, 4.6).with_scale(Vec3::splat((px + 4.0) * scale)),
         ));
         commands.spawn((
             Mesh2d(square.clone()),
             MeshMaterial2d(flat(colours::tier(d.tier.label()))),
             Marker { px },
-            Transform::from_xyz(d.xy.x as f32, d.xy.y as f32, 3.2).with_scale(Vec3::splat(px * scale)),
+            Transform::from_xyz(d.xy.x as f32, d.xy.y as f32, 4.7).with_scale(Vec3::splat(px * scale)),
         ));
     }
     commands.insert_resource(MapAssets {
@@ -636,6 +654,13 @@ pub fn pick(
     let picked = match view.tool {
         Tool::CloseRoad | Tool::DamageRoad | Tool::OpenRoad => nearest_segment(),
         Tool::Fire | Tool::Breach => Some(Pick::Point(at)),
+        Tool::AssignTruck(_) => view::groups(host.drill.world())
+            .into_iter()
+            .map(|g| (g.id, city.node_xy[g.node as usize]))
+            .map(|(id, xy)| (id, ((xy.x - at.x).powi(2) + (xy.y - at.y).powi(2)).sqrt()))
+            .filter(|(_, d)| *d <= radius_m)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(id, _)| Pick::Group(id)),
         Tool::Inspect => {
             let key = (host.tick(), host.generation);
             if *marks_tick != Some(key) {

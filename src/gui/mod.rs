@@ -64,6 +64,8 @@ pub struct GuiOptions {
 pub struct FrameStats {
     /// Per frame: (simulation, map sync + UI), ms.
     pub frames: Vec<(f32, f32)>,
+    /// The same, kept for after the window closes (the app's world is gone then).
+    sink: std::sync::Arc<std::sync::Mutex<Vec<(f32, f32)>>>,
     /// This frame's UI time so far.
     ui_ms: f32,
     sim_ms: f32,
@@ -116,6 +118,7 @@ pub fn run(opts: GuiOptions) -> Result<(), Error> {
         host.drill.spec().name,
         if host.review.is_some() { " (review)" } else { "" }
     );
+    let sink = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins
@@ -134,13 +137,20 @@ pub fn run(opts: GuiOptions) -> Result<(), Error> {
             }),
     )
     .add_plugins(EguiPlugin::default())
+    .insert_resource(bevy_egui::EguiGlobalSettings {
+        auto_create_primary_context: false,
+        ..default()
+    })
     .insert_resource(ClearColor(Color::srgb_u8(0xf7, 0xf7, 0xf2)))
     .insert_resource(Opts(opts.clone()))
     .insert_resource(Opened(Instant::now()))
     .insert_resource(fonts::CjkFont(font))
     .insert_resource(i18n::UiLang(opts.lang))
-    .init_resource::<FrameStats>()
-    .insert_non_send_resource(host)
+    .insert_resource(FrameStats {
+        sink: sink.clone(),
+        ..default()
+    })
+    .insert_non_send(host)
     .add_systems(Startup, map::setup)
     .add_systems(
         Update,
@@ -162,9 +172,9 @@ pub fn run(opts: GuiOptions) -> Result<(), Error> {
         app.add_systems(Update, exit_after.after(finish_frame));
     }
     let exit = app.run();
-    let stats = app.world().resource::<FrameStats>();
     if opts.frame_stats {
-        print_frame_stats(stats, &opts);
+        let frames = sink.lock().map(|f| f.clone()).unwrap_or_default();
+        print_frame_stats(&FrameStats { frames, ..default() }, &opts);
     }
     match exit {
         AppExit::Success => Ok(()),
@@ -217,6 +227,9 @@ pub(crate) fn add_ui_time(stats: &mut FrameStats, since: Instant) {
 fn finish_frame(mut stats: ResMut<FrameStats>) {
     let (s, u) = (stats.sim_ms, stats.ui_ms);
     stats.frames.push((s, u));
+    if let Ok(mut sink) = stats.sink.lock() {
+        sink.push((s, u));
+    }
 }
 
 fn exit_after(opened: Res<Opened>, opts: Res<Opts>, mut exit: MessageWriter<AppExit>) {
@@ -236,7 +249,7 @@ fn screenshot(
 ) {
     *frames += 1;
     let Some(path) = opts.0.screenshot.clone() else { return };
-    if *frames == 12 {
+    if *frames == 40 {
         let probe = probe.clone();
         commands
             .spawn(bevy::render::view::screenshot::Screenshot::primary_window())

@@ -17,7 +17,8 @@ use crate::drill::Command;
 use crate::drill::session::{SPEEDS, Session};
 use crate::drill::view::{self, ReliefStatus, ZoneScore};
 use crate::scenario::time::{SimDuration, SimTime};
-use crate::scenario::{Action, HazardSpec, InjectSpec, RoadSel, Site, TimeSpec};
+use crate::scenario::time::TimeSpec;
+use crate::scenario::{Action, HazardSpec, InjectSpec, RoadSel, Site};
 
 /// What the panels remember between frames.
 #[derive(Default)]
@@ -28,6 +29,9 @@ pub struct PanelState {
     wind_from: f64,
     wind_set: bool,
     depot: usize,
+    zone: usize,
+    priority_depot: usize,
+    truck: u32,
     note: String,
     comment: String,
     banner_seen: usize,
@@ -86,6 +90,9 @@ pub fn ui(
     // A click with an inject tool becomes a command.
     if let Some((tool, pick)) = click.0.take() {
         tool_command(host, tool, pick, l);
+        if matches!(tool, Tool::AssignTruck(_)) {
+            view.tool = Tool::Inspect;
+        }
     }
     let mut root = egui::Ui::new(
         ctx.clone(),
@@ -124,7 +131,11 @@ pub fn ui(
             egui::ScrollArea::vertical().show(ui, |ui| {
                 scoreboard(ui, host, l);
                 ui.separator();
-                inspector(ui, host, &mut view, l);
+                if host.review.is_none() {
+                    players(ui, host, &mut st, l);
+                    ui.separator();
+                }
+                inspector(ui, host, &mut view, &mut st, l);
                 ui.separator();
                 evaluation(ui, host, &mut st, l);
             });
@@ -389,6 +400,7 @@ fn tool_command(host: &mut Session, tool: Tool, pick: Pick, l: Lang) {
                 }),
             )
         }
+        (Tool::AssignTruck(truck), Pick::Group(group)) => Command::Assign(truck, group),
         _ => return,
     };
     host.command(command);
@@ -546,7 +558,64 @@ fn scoreboard(ui: &mut egui::Ui, host: &mut Session, l: Lang) {
     });
 }
 
-fn inspector(ui: &mut egui::Ui, host: &mut Session, view: &mut View, l: Lang) {
+/// The players' commands: evacuate a zone, take it under manual dispatch or
+/// hand it back, and a depot's priorities.
+fn players(ui: &mut egui::Ui, host: &mut Session, st: &mut PanelState, l: Lang) {
+    ui.heading(l.pick("Command", "指挥"));
+    let spec = host.drill.spec().clone();
+    let zones = &spec.city.zones;
+    if zones.is_empty() {
+        return;
+    }
+    st.zone = st.zone.min(zones.len() - 1);
+    let zone_name = |k: usize| l.both(&zones[k].name, &zones[k].name_zh);
+    ui.horizontal_wrapped(|ui| {
+        egui::ComboBox::from_id_salt("zone")
+            .selected_text(zone_name(st.zone))
+            .show_ui(ui, |ui| {
+                for k in 0..zones.len() {
+                    ui.selectable_value(&mut st.zone, k, zone_name(k));
+                }
+            });
+        let z = zones[st.zone].name_zh.clone();
+        if ui.small_button(l.pick("Order evacuation", "下令转移")).clicked() {
+            host.command(Command::Evacuate(z.clone()));
+        }
+        if ui.small_button(l.pick("Dispatch by hand", "人工调度")).clicked() {
+            host.command(Command::Manual(z.clone()));
+        }
+        if ui.small_button(l.pick("Hand back to automatic", "交回自动调度")).clicked() {
+            host.command(Command::Auto(z));
+        }
+    });
+    let manual = host.drill.manual_zones();
+    if !manual.is_empty() {
+        let names: Vec<String> = manual.iter().map(|&k| zone_name(k)).collect();
+        ui.label(format!("{}: {}", l.pick("dispatched by hand", "人工调度中"), names.join(", ")));
+    }
+    let depots = &spec.depots;
+    if !depots.is_empty() {
+        st.priority_depot = st.priority_depot.min(depots.len() - 1);
+        ui.horizontal_wrapped(|ui| {
+            egui::ComboBox::from_id_salt("priority-depot")
+                .selected_text(&depots[st.priority_depot].name)
+                .show_ui(ui, |ui| {
+                    for (k, d) in depots.iter().enumerate() {
+                        ui.selectable_value(&mut st.priority_depot, k, &d.name);
+                    }
+                });
+            let id = depots[st.priority_depot].id.clone();
+            if ui.small_button(l.pick("serves this zone first", "优先保障该乡镇")).clicked() {
+                host.command(Command::DepotPriority(id.clone(), vec![zones[st.zone].name_zh.clone()]));
+            }
+            if ui.small_button(l.pick("no priority", "取消优先")).clicked() {
+                host.command(Command::DepotPriority(id, Vec::new()));
+            }
+        });
+    }
+}
+
+fn inspector(ui: &mut egui::Ui, host: &mut Session, view: &mut View, st: &mut PanelState, l: Lang) {
     ui.heading(l.pick("Inspector", "详情"));
     ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut view.show_groups, l.pick("groups", "受灾点"));
@@ -569,6 +638,13 @@ fn inspector(ui: &mut egui::Ui, host: &mut Session, view: &mut View, l: Lang) {
                 ui.label(RichText::new(&m.label).strong());
                 ui.label(format!("{:?} · {:?}", m.kind, m.activity));
                 ui.label(&m.detail);
+                if let view::UnitRef::Truck(n) = u
+                    && host.review.is_none()
+                    && m.activity == view::Activity::Idle
+                    && ui.button(l.pick("Send to a group: click it on the map", "派往受灾点：在地图上点击")).clicked()
+                {
+                    view.tool = Tool::AssignTruck(n);
+                }
             }
         }
         Pick::Group(id) => {
@@ -598,6 +674,32 @@ fn inspector(ui: &mut egui::Ui, host: &mut Session, view: &mut View, l: Lang) {
                 ui.label(status);
                 if let Some(d) = g.due_in_s {
                     ui.label(format!("{} {}", l.pick("deadline in", "时限还剩"), hm(d)));
+                }
+                if host.review.is_none() {
+                    let mut trails = host.trails.clone();
+                    let idle: Vec<(u32, String)> = view::units(host.drill.world(), &mut trails)
+                        .into_iter()
+                        .filter_map(|u| match u.unit {
+                            view::UnitRef::Truck(n) if u.activity == view::Activity::Idle => Some((n, u.label)),
+                            _ => None,
+                        })
+                        .collect();
+                    if !idle.is_empty() {
+                        if !idle.iter().any(|(n, _)| *n == st.truck) {
+                            st.truck = idle[0].0;
+                        }
+                        ui.horizontal(|ui| {
+                            let label = idle.iter().find(|(n, _)| *n == st.truck).map_or("", |x| x.1.as_str());
+                            egui::ComboBox::from_id_salt("truck").selected_text(label).show_ui(ui, |ui| {
+                                for (n, name) in &idle {
+                                    ui.selectable_value(&mut st.truck, *n, name);
+                                }
+                            });
+                            if ui.small_button(l.pick("Send", "派出")).clicked() {
+                                host.command(Command::Assign(st.truck, id));
+                            }
+                        });
+                    }
                 }
             }
         }
