@@ -290,6 +290,10 @@ struct DrillArgs {
     /// Print frame times (simulation + UI systems) when the window closes.
     #[arg(long)]
     frame_stats: bool,
+    /// Let scripted injects go in when due instead of stopping the clock for
+    /// the facilitator.
+    #[arg(long)]
+    no_hold: bool,
     /// Folder for the report files and drill.ron (written atomically).
     #[arg(long, short, value_name = "DIR", default_value = "out")]
     out: PathBuf,
@@ -905,6 +909,7 @@ fn open_window(a: &DrillArgs) -> Result<(), tabletop::Error> {
         speed: a.speed,
         exit_after,
         frame_stats: a.frame_stats,
+        no_hold: a.no_hold,
     })
 }
 

@@ -83,6 +83,9 @@ pub struct Session {
     pub paused: bool,
     /// Simulated seconds per real second.
     pub speed: f64,
+    /// Stop the clock when a scripted inject comes due (the facilitator then
+    /// delivers, delays or skips it); when false, injects go in as scripted.
+    pub hold: bool,
     carry_s: f64,
     /// Injects the facilitator let through (delivered when due).
     acked: Vec<String>,
@@ -90,6 +93,9 @@ pub struct Session {
     pub due: Option<(SimTime, String, String)>,
     /// Injects delivered, for the banner the facilitator reads out: (time, id, text).
     pub announced: Vec<(SimTime, String, String)>,
+    /// Of those, how many the facilitator has seen (read out, or delivered
+    /// before the session opened or before a rewind).
+    pub banner_seen: usize,
     /// Snapshots.
     pub snapshots: Vec<Snapshot>,
     /// Earlier lines of play.
@@ -156,10 +162,12 @@ impl Session {
             review_next: 0,
             paused: speed <= 0.0,
             speed: if speed > 0.0 { speed } else { 60.0 },
+            hold: true,
             carry_s: 0.0,
             acked: Vec::new(),
             due: None,
             announced: Vec::new(),
+            banner_seen: 0,
             snapshots: Vec::new(),
             branches: Vec::new(),
             log: Vec::new(),
@@ -171,6 +179,7 @@ impl Session {
         };
         if let Some(at) = at {
             host.fast_forward(at)?;
+            host.banner_seen = host.announced.len();
         }
         Ok(host)
     }
@@ -238,6 +247,7 @@ impl Session {
         let started = Instant::now();
         while self.carry_s >= step && !self.drill.finished() {
             if self.review.is_none()
+                && self.hold
                 && let Some((at, id, text)) = self.drill.pending_injects().into_iter().next()
                 && at <= self.drill.now()
                 && !self.acked.contains(&id)
@@ -335,7 +345,7 @@ impl Session {
         }
         self.fast_forward(until)?;
         self.pull_log();
-        self.announced.clear();
+        self.banner_seen = self.announced.len();
         self.drawn_tick = None;
         self.generation += 1;
         Ok(())

@@ -164,9 +164,9 @@ pub struct MapAssets {
     activity: BTreeMap<Activity, Handle<ColorMaterial>>,
     status: BTreeMap<ReliefStatus, Handle<ColorMaterial>>,
     plain: Handle<ColorMaterial>,
-    roads: Entity,
+    roads: Handle<Mesh>,
     roads_scale: f32,
-    road_state: Entity,
+    road_state: Handle<Mesh>,
     road_state_version: Option<(u64, u64)>,
     overlays: Vec<(Entity, Handle<Image>)>,
     units: BTreeMap<UnitRef, Entity>,
@@ -259,6 +259,13 @@ fn line_mesh(lines: &[(Xy, Xy, [f32; 4], f32)]) -> Mesh {
             col.push(c);
         }
         idx.extend_from_slice(&[k, k + 1, k + 2, k + 1, k + 3, k + 2]);
+    }
+    if pos.is_empty() {
+        // One degenerate triangle: the renderer keeps a mesh with no vertices
+        // apart, and a later change of it goes astray.
+        pos.extend([[0.0, 0.0, 0.0]; 3]);
+        col.extend([[0.0; 4]; 3]);
+        idx.extend([0, 1, 2]);
     }
     Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
         .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
@@ -420,20 +427,18 @@ pub fn setup(
         ..default()
     });
     let vertex_colours = materials.add(ColorMaterial::default());
-    let roads = commands
-        .spawn((
-            Mesh2d(meshes.add(roads_mesh(&city, scale))),
-            MeshMaterial2d(vertex_colours.clone()),
-            Transform::from_xyz(0.0, 0.0, 0.0),
-        ))
-        .id();
-    let road_state = commands
-        .spawn((
-            Mesh2d(meshes.add(line_mesh(&[]))),
-            MeshMaterial2d(vertex_colours.clone()),
-            Transform::from_xyz(0.0, 0.0, 2.0),
-        ))
-        .id();
+    let roads = meshes.add(roads_mesh(&city, scale));
+    commands.spawn((
+        Mesh2d(roads.clone()),
+        MeshMaterial2d(vertex_colours.clone()),
+        Transform::from_xyz(0.0, 0.0, 0.0),
+    ));
+    let road_state = meshes.add(line_mesh(&[]));
+    commands.spawn((
+        Mesh2d(road_state.clone()),
+        MeshMaterial2d(vertex_colours.clone()),
+        Transform::from_xyz(0.0, 0.0, 2.0),
+    ));
     let circle = meshes.add(shape(20, 0.0));
     let square = meshes.add(shape(4, std::f32::consts::FRAC_PI_4));
     let diamond = meshes.add(shape(4, 0.0));
@@ -748,9 +753,9 @@ pub fn sync(
     let ratio = view.scale / assets.roads_scale;
     if !(0.75..=1.33).contains(&ratio) {
         assets.roads_scale = view.scale;
-        commands
-            .entity(assets.roads)
-            .insert(Mesh2d(meshes.add(roads_mesh(&city, view.scale))));
+        if let Some(mut m) = meshes.get_mut(&assets.roads) {
+            *m = roads_mesh(&city, view.scale);
+        }
         assets.road_state_version = None;
     }
     if assets.generation != host.generation {
@@ -777,38 +782,38 @@ pub fn sync(
     let key = (roads.version(), roads.depth_changes());
     if assets.road_state_version != Some(key) {
         assets.road_state_version = Some(key);
-        commands
-            .entity(assets.road_state)
-            .insert(Mesh2d(meshes.add(road_state_mesh(&city, roads, assets.roads_scale))));
+        if let Some(mut m) = meshes.get_mut(&assets.road_state) {
+            *m = road_state_mesh(&city, roads, assets.roads_scale);
+        }
     }
     // Hazard overlays: flood depth now, fire states, AEGL threat zones.
     let mut grids: Vec<(Grid<u8>, [[u8; 3]; 4], u8)> = Vec::new();
-    if let Some(h) = world.get_resource::<crate::hazard::sim::HazardWorld>() {
-        if let Some(f) = &h.flood {
-            let d = f.depth_m();
-            let classes = d
-                .data
-                .iter()
-                .map(|&v| {
-                    colours::DEPTH
-                        .iter()
-                        .rposition(|(lo, _)| v as f32 >= *lo)
-                        .map_or(0, |k| k as u8 + 1)
-                })
-                .collect();
-            grids.push((
-                Grid {
-                    nx: d.nx,
-                    ny: d.ny,
-                    dx: d.dx,
-                    x0: d.x0,
-                    y0: d.y0,
-                    data: classes,
-                },
-                colours::DEPTH.map(|c| c.1),
-                170,
-            ));
-        }
+    if let Some(h) = world.get_resource::<crate::hazard::sim::HazardWorld>()
+        && let Some(f) = &h.flood
+    {
+        let d = f.depth_m();
+        let classes = d
+            .data
+            .iter()
+            .map(|&v| {
+                colours::DEPTH
+                    .iter()
+                    .rposition(|(lo, _)| v as f32 >= *lo)
+                    .map_or(0, |k| k as u8 + 1)
+            })
+            .collect();
+        grids.push((
+            Grid {
+                nx: d.nx,
+                ny: d.ny,
+                dx: d.dx,
+                x0: d.x0,
+                y0: d.y0,
+                data: classes,
+            },
+            colours::DEPTH.map(|c| c.1),
+            170,
+        ));
     }
     if let Some(f) = crate::hazard::sim::fire_states(world) {
         let c = colours::FIRE;

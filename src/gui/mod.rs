@@ -57,6 +57,8 @@ pub struct GuiOptions {
     pub exit_after: Option<Duration>,
     /// Print frame-time statistics at exit.
     pub frame_stats: bool,
+    /// Let scripted injects go in when due instead of stopping the clock.
+    pub no_hold: bool,
 }
 
 /// Frame timing: time spent in the simulation and in the UI systems.
@@ -101,7 +103,7 @@ struct Opened(Instant);
 /// # Errors
 /// As [`Drill::start`] for the scenario; [`Error::Input`] for a bad record.
 pub fn run(opts: GuiOptions) -> Result<(), Error> {
-    let host = Session::open(
+    let mut host = Session::open(
         &opts.scenario,
         opts.layout.as_deref(),
         opts.review.as_deref(),
@@ -109,6 +111,7 @@ pub fn run(opts: GuiOptions) -> Result<(), Error> {
         opts.speed,
         &opts.out,
     )?;
+    host.hold = !opts.no_hold;
     let font = fonts::find_cjk();
     if font.is_none() {
         eprintln!("{}", fonts::MISSING);

@@ -16,8 +16,8 @@ use crate::city::Xy;
 use crate::drill::Command;
 use crate::drill::session::{SPEEDS, Session};
 use crate::drill::view::{self, ReliefStatus, ZoneScore};
-use crate::scenario::time::{SimDuration, SimTime};
 use crate::scenario::time::TimeSpec;
+use crate::scenario::time::{SimDuration, SimTime};
 use crate::scenario::{Action, HazardSpec, InjectSpec, RoadSel, Site};
 
 /// What the panels remember between frames.
@@ -34,7 +34,6 @@ pub struct PanelState {
     truck: u32,
     note: String,
     comment: String,
-    banner_seen: usize,
     review_t: f64,
 }
 
@@ -143,7 +142,7 @@ pub fn ui(
     let central = root.available_rect_before_wrap();
     view.rect = [central.min.x, central.min.y, central.max.x, central.max.y];
     map_labels(&ctx, host, &view, l, central);
-    banners(&ctx, host, &mut st, l);
+    banners(&ctx, host, l);
     super::add_ui_time(&mut stats, started);
     Ok(())
 }
@@ -584,14 +583,21 @@ fn players(ui: &mut egui::Ui, host: &mut Session, st: &mut PanelState, l: Lang) 
         if ui.small_button(l.pick("Dispatch by hand", "人工调度")).clicked() {
             host.command(Command::Manual(z.clone()));
         }
-        if ui.small_button(l.pick("Hand back to automatic", "交回自动调度")).clicked() {
+        if ui
+            .small_button(l.pick("Hand back to automatic", "交回自动调度"))
+            .clicked()
+        {
             host.command(Command::Auto(z));
         }
     });
     let manual = host.drill.manual_zones();
     if !manual.is_empty() {
         let names: Vec<String> = manual.iter().map(|&k| zone_name(k)).collect();
-        ui.label(format!("{}: {}", l.pick("dispatched by hand", "人工调度中"), names.join(", ")));
+        ui.label(format!(
+            "{}: {}",
+            l.pick("dispatched by hand", "人工调度中"),
+            names.join(", ")
+        ));
     }
     let depots = &spec.depots;
     if !depots.is_empty() {
@@ -605,7 +611,10 @@ fn players(ui: &mut egui::Ui, host: &mut Session, st: &mut PanelState, l: Lang) 
                     }
                 });
             let id = depots[st.priority_depot].id.clone();
-            if ui.small_button(l.pick("serves this zone first", "优先保障该乡镇")).clicked() {
+            if ui
+                .small_button(l.pick("serves this zone first", "优先保障该乡镇"))
+                .clicked()
+            {
                 host.command(Command::DepotPriority(id.clone(), vec![zones[st.zone].name_zh.clone()]));
             }
             if ui.small_button(l.pick("no priority", "取消优先")).clicked() {
@@ -641,7 +650,9 @@ fn inspector(ui: &mut egui::Ui, host: &mut Session, view: &mut View, st: &mut Pa
                 if let view::UnitRef::Truck(n) = u
                     && host.review.is_none()
                     && m.activity == view::Activity::Idle
-                    && ui.button(l.pick("Send to a group: click it on the map", "派往受灾点：在地图上点击")).clicked()
+                    && ui
+                        .button(l.pick("Send to a group: click it on the map", "派往受灾点：在地图上点击"))
+                        .clicked()
                 {
                     view.tool = Tool::AssignTruck(n);
                 }
@@ -690,11 +701,13 @@ fn inspector(ui: &mut egui::Ui, host: &mut Session, view: &mut View, st: &mut Pa
                         }
                         ui.horizontal(|ui| {
                             let label = idle.iter().find(|(n, _)| *n == st.truck).map_or("", |x| x.1.as_str());
-                            egui::ComboBox::from_id_salt("truck").selected_text(label).show_ui(ui, |ui| {
-                                for (n, name) in &idle {
-                                    ui.selectable_value(&mut st.truck, *n, name);
-                                }
-                            });
+                            egui::ComboBox::from_id_salt("truck")
+                                .selected_text(label)
+                                .show_ui(ui, |ui| {
+                                    for (n, name) in &idle {
+                                        ui.selectable_value(&mut st.truck, *n, name);
+                                    }
+                                });
                             if ui.small_button(l.pick("Send", "派出")).clicked() {
                                 host.command(Command::Assign(st.truck, id));
                             }
@@ -927,7 +940,7 @@ fn map_labels(ctx: &egui::Context, host: &Session, view: &View, l: Lang, rect: e
 
 /// The inject due now (deliver / delay / skip) and the last one delivered
 /// (for the facilitator to read out).
-fn banners(ctx: &egui::Context, host: &mut Session, st: &mut PanelState, l: Lang) {
+fn banners(ctx: &egui::Context, host: &mut Session, l: Lang) {
     if let Some((t, id, text)) = host.due.clone() {
         egui::Window::new(l.pick("Inject due", "注入到时"))
             .anchor(Align2::CENTER_TOP, [0.0, 60.0])
@@ -953,7 +966,7 @@ fn banners(ctx: &egui::Context, host: &mut Session, st: &mut PanelState, l: Lang
                     }
                 });
             });
-    } else if st.banner_seen < host.announced.len() {
+    } else if host.banner_seen < host.announced.len() {
         let (t, id, text) = host.announced[host.announced.len() - 1].clone();
         egui::Window::new(l.pick("Inject delivered: read it out", "注入已下达：请宣读"))
             .anchor(Align2::CENTER_TOP, [0.0, 60.0])
@@ -963,7 +976,7 @@ fn banners(ctx: &egui::Context, host: &mut Session, st: &mut PanelState, l: Lang
                 ui.label(RichText::new(format!("{} · {id}", hm(t.secs()))).monospace());
                 ui.label(RichText::new(&text).size(18.0).strong());
                 if ui.button(l.pick("OK", "知道了")).clicked() {
-                    st.banner_seen = host.announced.len();
+                    host.banner_seen = host.announced.len();
                 }
             });
     }
