@@ -221,3 +221,13 @@ fn a_review_seeks_back_and_forth_to_the_same_states() {
     r.command(Command::Skip("x006-open".into()));
     assert!(matches!(&r.status, Some((false, _))));
 }
+
+/// A build without the window says how to get one (and how to run headless).
+#[cfg(not(feature = "gui"))]
+#[test]
+fn without_the_gui_feature_drill_explains_how_to_get_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario();
+    let (_, err) = common::expect_status(dir.path(), &["drill", s.to_str().unwrap()], 2);
+    assert!(err.contains("--features gui") && err.contains("--script"), "{err}");
+}

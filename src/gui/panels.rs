@@ -177,6 +177,18 @@ fn clock_bar(
                     .text(l.pick("h (review)", "小时（复盘）"))
                     .step_by(spec.step.secs() as f64 / 3600.0),
             );
+            // The decisions, marked under the slider.
+            let rail = slider.rect;
+            let w = (rail.width() - 70.0).max(10.0);
+            if let Some((_, r)) = &host.review {
+                for e in &r.commands {
+                    let x = rail.left() + w * (e.at_s as f32 / (end_h as f32 * 3600.0));
+                    ui.painter().line_segment(
+                        [egui::pos2(x, rail.bottom() - 3.0), egui::pos2(x, rail.bottom() + 2.0)],
+                        egui::Stroke::new(2.0, Color32::from_rgb(0xfd, 0xae, 0x61)),
+                    );
+                }
+            }
             if slider.drag_stopped() || (slider.changed() && !slider.dragged()) {
                 let step = spec.step.secs();
                 let t = ((st.review_t * 3600.0) as i64 / step) * step;
