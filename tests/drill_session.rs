@@ -231,3 +231,26 @@ fn without_the_gui_feature_drill_explains_how_to_get_the_window() {
     let (_, err) = common::expect_status(dir.path(), &["drill", s.to_str().unwrap()], 2);
     assert!(err.contains("--features gui") && err.contains("--script"), "{err}");
 }
+
+#[test]
+fn an_improvised_inject_goes_in_without_stopping_the_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path());
+    s.hold = true;
+    s.fast_forward(SimTime(3600)).unwrap();
+    s.command(Command::Inject(Box::new(tabletop::scenario::InjectSpec {
+        id: Some("slip".into()),
+        at: tabletop::scenario::time::TimeSpec("0s".into()),
+        text: "Landslip on G308.".into(),
+        action: tabletop::scenario::Action::CloseRoads(tabletop::scenario::RoadSel::Road("G308".into())),
+        expect: Vec::new(),
+    })));
+    assert!(
+        matches!(&s.status, Some((true, m)) if m.contains("improvised inject slip")),
+        "{:?}",
+        s.status
+    );
+    run_clock(&mut s, 600.0);
+    assert!(s.due.is_none(), "not held: {:?}", s.due);
+    assert!(s.log.iter().any(|l| l.kind == "Inject" && l.text.contains("slip")));
+}

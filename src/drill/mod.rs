@@ -258,8 +258,9 @@ impl Drill {
             .map(|i| i.at)
     }
 
-    /// Give a command now. `field` and `source` say where it came from, for
-    /// errors (a script file and its field path, or "command line").
+    /// Give a command now; returns how the journal words it. `field` and
+    /// `source` say where it came from, for errors (a script file and its
+    /// field path, or "command line").
     ///
     /// # Errors
     /// [`Error::Input`] if the command names no pending inject, delays to the
@@ -269,7 +270,7 @@ impl Drill {
     /// control twice or hands back one that is not; or sends a truck that is
     /// unknown, busy or cannot serve the group (unknown, fully served, out of
     /// reach, or no depot with what it needs).
-    pub fn apply(&mut self, command: Command, source: (&Path, &str, &str)) -> Result<(), Error> {
+    pub fn apply(&mut self, command: Command, source: (&Path, &str, &str)) -> Result<String, Error> {
         let now = self.now();
         let (file, text, field) = source;
         let refuse = |message: String| {
@@ -446,13 +447,13 @@ impl Drill {
         };
         self.app.world_mut().write_message(SimEvent::Command {
             t: now,
-            command: describe,
+            command: describe.clone(),
         });
         self.log.push(Entry {
             at_s: now.secs(),
             command,
         });
-        Ok(())
+        Ok(describe)
     }
 
     fn no_such_inject(&self, id: &str) -> String {

@@ -270,17 +270,25 @@ impl Session {
         Ok(())
     }
 
-    /// Give a command now (from the window).
+    /// Give a command now (from the window). An inject it delivers now (an
+    /// improvised one, or a scripted one delivered early) goes in without
+    /// stopping the clock again.
     pub fn command(&mut self, command: Command) {
         if self.review.is_some() {
             self.status = Some((false, "review: nothing can be decided in a finished drill".into()));
             return;
         }
-        let label = format!("{command:?}");
+        let before: Vec<(SimTime, String)> = self.drill.pending_injects().into_iter().map(|p| (p.0, p.1)).collect();
+        let now = self.drill.now();
         match self.drill.apply(command, (Path::new("drill window"), "", "command")) {
-            Ok(()) => {
-                self.status = Some((true, label));
-                self.pull_log();
+            Ok(said) => {
+                // New now (improvised) or moved to now (delivered early).
+                for (at, id, _) in self.drill.pending_injects() {
+                    if at <= now && !before.contains(&(at, id.clone())) {
+                        self.acked.push(id);
+                    }
+                }
+                self.status = Some((true, format!("{} {said}", self.drill.now())));
                 self.drawn_tick = None;
             }
             Err(e) => self.status = Some((false, e.to_string())),
