@@ -189,6 +189,14 @@ fn a_snapshot_branches_the_drill_and_each_line_of_play_keeps_its_decisions() {
     }
     let score = s.branches[0].score.clone().expect("scored").unwrap();
     assert!(score.affected > 0 && (0.0..=1.0).contains(&score.initial_12h));
+    // The report folder keeps both lines: the drill and the branch, each replayable.
+    s.write_report();
+    assert!(matches!(&s.status, Some((true, _))), "{:?}", s.status);
+    let aar = std::fs::read_to_string(dir.path().join("aar.md")).unwrap();
+    assert!(aar.contains("## Branches") && aar.contains("branch-1.ron"), "{aar}");
+    let (again, record) = tabletop::drill::replay(&dir.path().join("branch-1.ron")).unwrap();
+    assert_eq!(record.commands.len(), 2);
+    assert!((again.report.score.initial_relief_within_target - score.initial_12h).abs() < 1e-9);
 }
 
 #[test]

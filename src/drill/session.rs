@@ -414,11 +414,23 @@ impl Session {
             .collect();
         let result = (|| -> Result<PathBuf, Error> {
             let (result, _) = super::finish_record(&record)?;
-            let mut files = result.files();
+            let mut files: Vec<(&str, String)> = result.files();
             files.push(("drill.ron", super::record_ron(&record)));
             let mut aar = crate::report::evaluation::aar_markdown(&result);
             aar.push_str(&comments_markdown(&self.comments));
+            aar.push_str(&branches_markdown(&self.branches));
             files.push(("aar.md", aar));
+            // Each line of play left at a rewind, as a record `replay` and
+            // `drill --review` take.
+            let branch_files: Vec<(String, String)> = self
+                .branches
+                .iter()
+                .enumerate()
+                .map(|(k, b)| (format!("branch-{}.ron", k + 1), super::record_ron(&b.record)))
+                .collect();
+            for (name, text) in &branch_files {
+                files.push((name.as_str(), text.clone()));
+            }
             crate::report::write_atomically(&self.out, &files)?;
             Ok(self.out.clone())
         })();
@@ -427,6 +439,35 @@ impl Session {
             Err(e) => (false, e.to_string()),
         });
     }
+}
+
+/// The branches as a Markdown section: each line of play left at a rewind,
+/// with its score where it was run to the end.
+pub fn branches_markdown(branches: &[Branch]) -> String {
+    if branches.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "\n## Branches\n\nLines of play left when the drill went back to a snapshot (records: `branch-N.ron`).\n\n| branch | left at | decisions | initial relief ≤ 12 h | basic relief ≤ 24 h | deaths |\n| --- | --- | --- | --- | --- | --- |\n",
+    );
+    for (k, b) in branches.iter().enumerate() {
+        let (i, bb, d) = match &b.score {
+            Some(Ok(x)) => (
+                format!("{:.1} %", x.initial_12h * 100.0),
+                format!("{:.1} %", x.basic_24h * 100.0),
+                x.deaths.to_string(),
+            ),
+            _ => ("not run".into(), "not run".into(), "–".into()),
+        };
+        s.push_str(&format!(
+            "| {} (`branch-{}.ron`) | {} | {} | {i} | {bb} | {d} |\n",
+            b.name,
+            k + 1,
+            b.left_at,
+            b.record.commands.len()
+        ));
+    }
+    s
 }
 
 /// Evaluators' comments as a Markdown section.
