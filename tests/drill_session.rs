@@ -262,3 +262,53 @@ fn an_improvised_inject_goes_in_without_stopping_the_clock() {
     assert!(s.due.is_none(), "not held: {:?}", s.due);
     assert!(s.log.iter().any(|l| l.kind == "Inject" && l.text.contains("slip")));
 }
+
+/// The facilitator takes a fire station's companies out of service before the
+/// fire: none of them is called; the other stations answer. Back in service,
+/// they are called again.
+#[test]
+fn a_team_out_of_service_takes_no_task_until_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let fire = root().join("scenarios/linqing/old-town-fire.ron");
+    let mut s = Session::open(&fire, None, None, None, 0.0, dir.path()).unwrap();
+    let inject = |action| {
+        Command::Inject(Box::new(tabletop::scenario::InjectSpec {
+            id: None,
+            at: tabletop::scenario::time::TimeSpec("0s".into()),
+            text: String::new(),
+            action,
+            expect: Vec::new(),
+        }))
+    };
+    s.command(inject(tabletop::scenario::Action::TeamOutOfService(
+        "special-service".into(),
+    )));
+    assert!(matches!(&s.status, Some((true, _))), "{:?}", s.status);
+    s.fast_forward(SimTime(3 * 3600)).unwrap();
+    let called = |s: &Session, who: &str| {
+        s.log
+            .iter()
+            .filter(|l| l.kind == "TeamCalled" && l.text.contains(&format!("team: {who}")))
+            .count()
+    };
+    let out = s.log.iter().filter(|l| l.kind == "TeamService").count();
+    assert_eq!(out, 4, "the station's four companies");
+    assert_eq!(called(&s, "special-service"), 0);
+    assert!(called(&s, "xianfenglu") > 0, "another station answers");
+    s.command(inject(tabletop::scenario::Action::TeamInService(
+        "special-service-2".into(),
+    )));
+    s.fast_forward(SimTime(6 * 3600)).unwrap();
+    assert!(
+        s.log
+            .iter()
+            .any(|l| l.kind == "TeamService" && l.text.contains("in_service: true"))
+    );
+    // An unknown team is refused with the ids that exist.
+    s.command(inject(tabletop::scenario::Action::TeamOutOfService("nobody".into())));
+    assert!(
+        matches!(&s.status, Some((false, m)) if m.contains("no team with id") && m.contains("xianfenglu")),
+        "{:?}",
+        s.status
+    );
+}

@@ -353,7 +353,10 @@ impl Drill {
                                         } else {
                                             format!("{field}.{inner}")
                                         };
-                                        Diagnostic::new(file, SourceIndex::build(text).locate(&f), f, d.message)
+                                        Diagnostic {
+                                            hint: d.hint,
+                                            ..Diagnostic::new(file, SourceIndex::build(text).locate(&f), f, d.message)
+                                        }
                                     })
                                     .collect(),
                             ),

@@ -659,6 +659,23 @@ fn inspector(ui: &mut egui::Ui, host: &mut Session, view: &mut View, st: &mut Pa
                 ui.label(RichText::new(&m.label).strong());
                 ui.label(format!("{:?} · {:?}", m.kind, m.activity));
                 ui.label(&m.detail);
+                if !matches!(u, view::UnitRef::Truck(_)) && host.review.is_none() {
+                    let id = m.label.clone();
+                    ui.horizontal(|ui| {
+                        if ui.small_button(l.pick("Out of service", "停止任务")).clicked() {
+                            host.command(improvised(
+                                format!("Team {id} out of service"),
+                                Action::TeamOutOfService(id.clone()),
+                            ));
+                        }
+                        if ui.small_button(l.pick("Back in service", "恢复任务")).clicked() {
+                            host.command(improvised(
+                                format!("Team {id} back in service"),
+                                Action::TeamInService(id),
+                            ));
+                        }
+                    });
+                }
                 if let view::UnitRef::Truck(n) = u
                     && host.review.is_none()
                     && m.activity == view::Activity::Idle

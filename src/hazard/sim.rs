@@ -576,12 +576,21 @@ pub fn dispatch_hazard_teams(
     roads: Res<RoadState>,
     mut cache: ResMut<RouteCache>,
     mut world: ResMut<HazardWorld>,
+    out_of_service: Res<crate::sim::TeamsOutOfService>,
     mut events: MessageWriter<SimEvent>,
 ) {
     if !hazard_tick(&clock, &spec.0) || world.teams.is_empty() {
         return;
     }
-    dispatch_teams(&mut world, clock.now, &spec.0.city, &roads, &mut cache, &mut events);
+    dispatch_teams(
+        &mut world,
+        clock.now,
+        &spec.0.city,
+        &roads,
+        &mut cache,
+        &out_of_service,
+        &mut events,
+    );
 }
 
 /// Teams that arrive start work; hazmat teams finish; teams get home.
@@ -753,6 +762,7 @@ fn dispatch_teams(
     city: &CityMap,
     roads: &RoadState,
     cache: &mut RouteCache,
+    out_of_service: &crate::sim::TeamsOutOfService,
     events: &mut MessageWriter<SimEvent>,
 ) {
     let now_s = now.secs() as f64;
@@ -782,7 +792,7 @@ fn dispatch_teams(
         let TeamState::Idle { node } = world.teams[k].state else {
             continue;
         };
-        if now < world.teams[k].def.available {
+        if now < world.teams[k].def.available || !out_of_service.in_service(&world.teams[k].def.id) {
             continue;
         }
         if world.teams[k].shift_over(now) {

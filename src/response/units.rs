@@ -573,6 +573,7 @@ pub fn dispatch_units(
     index: Res<GroupIndex>,
     mut groups: Query<&mut AffectedGroup>,
     mut patients: ResMut<Patients>,
+    out_of_service: Res<crate::sim::TeamsOutOfService>,
     mut events: MessageWriter<SimEvent>,
 ) {
     let now = clock.now;
@@ -582,7 +583,7 @@ pub fn dispatch_units(
         .units
         .iter()
         .enumerate()
-        .filter(|(_, u)| now >= u.def.available)
+        .filter(|(_, u)| now >= u.def.available && out_of_service.in_service(&u.def.id))
         .filter_map(|(k, u)| match (u.twin, &u.state) {
             // A fire company is free when the hazards' twin is idle.
             (Some(h), UnitState::Idle { .. }) => match hazard.teams[h].state {

@@ -281,6 +281,13 @@ pub enum ActionDef {
     },
     /// People affected.
     Impact(ImpactDef),
+    /// Teams in or out of service.
+    TeamService {
+        /// Team ids (members, as in [`TeamDef::id`]).
+        teams: Vec<String>,
+        /// In service again (true) or out of service.
+        in_service: bool,
+    },
     /// Depot in or out of service.
     DepotService {
         /// Depot index.
@@ -1103,6 +1110,12 @@ pub fn check(
                     in_service: true,
                 })
             }
+            Action::TeamOutOfService(id) | Action::TeamInService(id) => {
+                team_members(&mut c, &s.teams, id, &format!("{af}.0")).map(|teams| ActionDef::TeamService {
+                    teams,
+                    in_service: matches!(inj.action, Action::TeamInService(_)),
+                })
+            }
             Action::Wind(speed, from) => {
                 c.non_negative(&format!("{af}.0"), *speed, 60.0, "m/s");
                 if !(from.is_finite() && (0.0..=360.0).contains(from)) {
@@ -1868,6 +1881,35 @@ fn check_teams(
         }
     }
     out
+}
+
+/// The members a team id names: all of a `teams` entry (`"xianfenglu"`), or
+/// one member of it (`"xianfenglu-2"`).
+fn team_members(c: &mut Checker, teams: &[TeamSpec], id: &str, field: &str) -> Option<Vec<String>> {
+    for t in teams {
+        let members: Vec<String> = if t.count == 1 {
+            vec![t.id.clone()]
+        } else {
+            (1..=t.count).map(|n| format!("{}-{n}", t.id)).collect()
+        };
+        if t.id == id {
+            return Some(members);
+        }
+        if members.iter().any(|m| m == id) {
+            return Some(vec![id.to_string()]);
+        }
+    }
+    let known: Vec<&str> = teams.iter().map(|t| t.id.as_str()).collect();
+    c.bad_hint(
+        field,
+        format!("no team with id \"{id}\""),
+        if known.is_empty() {
+            "the scenario has no teams".to_string()
+        } else {
+            format!("team ids: {} (one member: id-1, id-2, ...)", known.join(", "))
+        },
+    );
+    None
 }
 
 fn hazard_specs(s: &Scenario) -> impl Iterator<Item = &HazardSpec> {

@@ -844,6 +844,11 @@ pub enum Action {
     DepotOutOfService(String),
     /// A depot resumes issuing.
     DepotInService(String),
+    /// A team stops taking tasks (its id in `teams`: all its members; or one
+    /// member, `"id-2"`); one on a task finishes it first.
+    TeamOutOfService(String),
+    /// A team takes tasks again.
+    TeamInService(String),
     /// The wind changes (speed m/s at 10 m, direction it blows from, degrees).
     Wind(f64, f64),
     /// A new hazard starts now (its own `start` is ignored).

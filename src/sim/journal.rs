@@ -12,6 +12,15 @@ use crate::scenario::time::SimTime;
 #[derive(Message, Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "event")]
 pub enum SimEvent {
+    /// A team was taken out of service, or put back.
+    TeamService {
+        /// Time.
+        t: SimTime,
+        /// Team id.
+        team: String,
+        /// In service after the change.
+        in_service: bool,
+    },
     /// An inject was delivered.
     Inject {
         /// Time.
@@ -376,7 +385,8 @@ impl SimEvent {
             | SimEvent::RoadRepaired { t, .. }
             | SimEvent::TeamResting { t, .. }
             | SimEvent::Admitted { t, .. }
-            | SimEvent::RainStarted { t, .. } => *t,
+            | SimEvent::RainStarted { t, .. }
+            | SimEvent::TeamService { t, .. } => *t,
         }
     }
 }

@@ -94,6 +94,18 @@ pub struct PendingInjects {
     pub queue: std::collections::VecDeque<InjectDef>,
 }
 
+/// Teams taken out of service by injects (by [`crate::scenario::TeamDef::id`]):
+/// dispatch gives them no new task.
+#[derive(Resource, Debug, Default)]
+pub struct TeamsOutOfService(pub std::collections::BTreeSet<String>);
+
+impl TeamsOutOfService {
+    /// Whether a team may be given a task.
+    pub fn in_service(&self, id: &str) -> bool {
+        !self.0.contains(id)
+    }
+}
+
 /// Depot service changes requested by injects, applied by the response stage.
 #[derive(Message, Debug, Clone)]
 pub struct DepotRequest {
@@ -153,6 +165,7 @@ impl Plugin for SimPlugin {
             .add_message::<DepotRequest>()
             .init_resource::<PendingImpacts>()
             .init_resource::<PendingInjects>()
+            .init_resource::<TeamsOutOfService>()
             .init_resource::<PlayerOrders>()
             .add_systems(SimTick, advance_clock.in_set(SimSystems::Clock))
             .add_systems(SimTick, apply_injects.in_set(SimSystems::Injects));
@@ -186,6 +199,7 @@ fn apply_injects(
     mut depot_requests: MessageWriter<DepotRequest>,
     mut weather: ResMut<crate::hazard::sim::CurrentWeather>,
     mut hazards: MessageWriter<crate::hazard::sim::HazardInject>,
+    mut out_of_service: ResMut<TeamsOutOfService>,
     mut events: MessageWriter<SimEvent>,
 ) {
     while pending.queue.front().is_some_and(|i| i.at <= clock.now) {
@@ -225,6 +239,22 @@ fn apply_injects(
                     in_service: Some(in_service),
                     add: Default::default(),
                 });
+            }
+            ActionDef::TeamService { teams, in_service } => {
+                for id in teams {
+                    let changed = if in_service {
+                        out_of_service.0.remove(&id)
+                    } else {
+                        out_of_service.0.insert(id.clone())
+                    };
+                    if changed {
+                        events.write(SimEvent::TeamService {
+                            t: inj.at,
+                            team: id,
+                            in_service,
+                        });
+                    }
+                }
             }
             ActionDef::AddStock { depot, stock } => {
                 depot_requests.write(DepotRequest {
