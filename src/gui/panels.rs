@@ -343,18 +343,14 @@ fn improvise(ui: &mut egui::Ui, host: &mut Session, view: &mut View, st: &mut Pa
                     }
                 });
             let d = &depots[st.depot];
-            if ui.small_button(l.pick("Out of service", "停用")).clicked() {
-                host.command(improvised(
-                    format!("Depot {} out of service", d.name),
-                    Action::DepotOutOfService(d.id.clone()),
-                ));
-            }
-            if ui.small_button(l.pick("Back in service", "恢复")).clicked() {
-                host.command(improvised(
-                    format!("Depot {} back in service", d.name),
-                    Action::DepotInService(d.id.clone()),
-                ));
-            }
+            service_buttons(
+                ui,
+                host,
+                l,
+                &format!("Depot {}", d.name),
+                Action::DepotOutOfService(d.id.clone()),
+                Action::DepotInService(d.id.clone()),
+            );
         });
     }
     ui.horizontal(|ui| {
@@ -364,6 +360,18 @@ fn improvise(ui: &mut egui::Ui, host: &mut Session, view: &mut View, st: &mut Pa
         );
         if ui.button(l.pick("Deliver", "下达")).clicked() && !st.note.trim().is_empty() {
             host.command(improvised(std::mem::take(&mut st.note), Action::Note));
+        }
+    });
+}
+
+/// "Out of service" / "Back in service" for a depot or a team, as improvised injects.
+fn service_buttons(ui: &mut egui::Ui, host: &mut Session, l: Lang, name: &str, out: Action, back: Action) {
+    ui.horizontal(|ui| {
+        if ui.small_button(l.pick("Out of service", "停用")).clicked() {
+            host.command(improvised(format!("{name} out of service"), out));
+        }
+        if ui.small_button(l.pick("Back in service", "恢复")).clicked() {
+            host.command(improvised(format!("{name} back in service"), back));
         }
     });
 }
@@ -661,20 +669,14 @@ fn inspector(ui: &mut egui::Ui, host: &mut Session, view: &mut View, st: &mut Pa
                 ui.label(&m.detail);
                 if !matches!(u, view::UnitRef::Truck(_)) && host.review.is_none() {
                     let id = m.label.clone();
-                    ui.horizontal(|ui| {
-                        if ui.small_button(l.pick("Out of service", "停止任务")).clicked() {
-                            host.command(improvised(
-                                format!("Team {id} out of service"),
-                                Action::TeamOutOfService(id.clone()),
-                            ));
-                        }
-                        if ui.small_button(l.pick("Back in service", "恢复任务")).clicked() {
-                            host.command(improvised(
-                                format!("Team {id} back in service"),
-                                Action::TeamInService(id),
-                            ));
-                        }
-                    });
+                    service_buttons(
+                        ui,
+                        host,
+                        l,
+                        &format!("Team {id}"),
+                        Action::TeamOutOfService(id.clone()),
+                        Action::TeamInService(id),
+                    );
                 }
                 if let view::UnitRef::Truck(n) = u
                     && host.review.is_none()
@@ -754,23 +756,16 @@ fn inspector(ui: &mut egui::Ui, host: &mut Session, view: &mut View, st: &mut Pa
             let d = &spec.depots[k];
             ui.label(RichText::new(&d.name).strong());
             ui.label(format!("{} · {}", d.id, d.tier.label()));
-            let depot_id = d.id.clone();
-            let name = d.name.clone();
+            let (id, name) = (d.id.clone(), format!("Depot {}", d.name));
             if host.review.is_none() {
-                ui.horizontal(|ui| {
-                    if ui.small_button(l.pick("Out of service", "停用")).clicked() {
-                        host.command(improvised(
-                            format!("Depot {name} out of service"),
-                            Action::DepotOutOfService(depot_id.clone()),
-                        ));
-                    }
-                    if ui.small_button(l.pick("Back in service", "恢复")).clicked() {
-                        host.command(improvised(
-                            format!("Depot {name} back in service"),
-                            Action::DepotInService(depot_id),
-                        ));
-                    }
-                });
+                service_buttons(
+                    ui,
+                    host,
+                    l,
+                    &name,
+                    Action::DepotOutOfService(id.clone()),
+                    Action::DepotInService(id),
+                );
             }
         }
         Pick::Segment(s) => {
