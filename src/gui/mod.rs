@@ -103,6 +103,19 @@ struct Opened(Instant);
 /// # Errors
 /// As [`Drill::start`] for the scenario; [`Error::Input`] for a bad record.
 pub fn run(opts: GuiOptions) -> Result<(), Error> {
+    // winit panics without a display; say what to do instead.
+    if cfg!(all(unix, not(target_os = "macos")))
+        && ["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
+            .iter()
+            .all(|v| std::env::var_os(v).is_none_or(|s| s.is_empty()))
+    {
+        return Err(Error::Window(
+            "no display (DISPLAY and WAYLAND_DISPLAY are not set); on a machine without a screen run it \
+             under a virtual one: xvfb-run -a -s \"-screen 0 1600x900x24\" tabletop drill ...; \
+             or run the drill headless with --script"
+                .into(),
+        ));
+    }
     let mut host = Session::open(
         &opts.scenario,
         opts.layout.as_deref(),
