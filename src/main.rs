@@ -44,8 +44,8 @@ enum Command {
     Map(MapArgs),
     /// Run a drill: in the drill window (a build with `--features gui`), or
     /// headless from a script of commands (--script: deliver, delay or skip
-    /// scripted injects, improvised injects); writes the report folder and
-    /// drill.ron, the record `replay` and `drill --review` take.
+    /// scripted injects, improvised injects, players' orders); writes the
+    /// report folder and drill.ron, the record `replay` and `drill --review` take.
     Drill(DrillArgs),
     /// Re-run a drill from its record (drill.ron): the same report, byte for byte.
     Replay(ReplayArgs),
