@@ -277,16 +277,7 @@ fn dispatch_trucks(
     } else {
         dispatch::plan_with_priorities(&*policy.0, &view, &zones, &orders.depot_priority)
     };
-    let mut ctx = Ctx {
-        city: &city.0,
-        roads: &roads,
-        cache: &mut cache,
-        reserves: &mut reserves,
-        items: &spec.0.items,
-        handling: &spec.0.handling,
-        events: Vec::new(),
-        deliveries: Vec::new(),
-    };
+    let mut ctx = Ctx::new(&spec.0, &roads, &mut cache, &mut reserves);
     for a in plan {
         let Ok((truck, mut st)) = trucks.get_mut(truck_index.0[a.truck.0 as usize]) else {
             continue;
@@ -377,7 +368,6 @@ fn travel_times(
 fn apply_deliveries(
     clock: Res<SimClock>,
     spec: Res<Spec>,
-    city: Res<City>,
     roads: Res<RoadState>,
     mut cache: ResMut<RouteCache>,
     mut reserves: ResMut<Reserves>,
@@ -393,16 +383,7 @@ fn apply_deliveries(
         return;
     }
     batch.sort_by_key(|d| d.truck);
-    let mut ctx = Ctx {
-        city: &city.0,
-        roads: &roads,
-        cache: &mut cache,
-        reserves: &mut reserves,
-        items: &spec.0.items,
-        handling: &spec.0.handling,
-        events: Vec::new(),
-        deliveries: Vec::new(),
-    };
+    let mut ctx = Ctx::new(&spec.0, &roads, &mut cache, &mut reserves);
     let now_s = clock.now.secs() as f64;
     let end_s = clock.step_end().secs() as f64;
     for d in batch {

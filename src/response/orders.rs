@@ -233,16 +233,7 @@ pub fn assign_by_hand(
         };
         match plan_by_hand(now, &spec.0, &roads, &mut cache, &reserves, truck, &st, group, &relief) {
             Ok(a) => {
-                let mut ctx = Ctx {
-                    city: &spec.0.city,
-                    roads: &roads,
-                    cache: &mut cache,
-                    reserves: &mut reserves,
-                    items: &spec.0.items,
-                    handling: &spec.0.handling,
-                    events: Vec::new(),
-                    deliveries: Vec::new(),
-                };
+                let mut ctx = Ctx::new(&spec.0, &roads, &mut cache, &mut reserves);
                 commit(&a, truck, &mut st, &mut relief, &mut ctx, now);
                 events.write_batch(ctx.events);
             }

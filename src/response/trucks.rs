@@ -22,7 +22,7 @@ use crate::people::GroupId;
 use crate::scenario::time::SimTime;
 use crate::scenario::{Handling, Items};
 use crate::sim::journal::SimEvent;
-use crate::sim::{City, SimClock, Spec};
+use crate::sim::{SimClock, Spec};
 
 use super::reserves::{Items2, Reserves};
 
@@ -203,6 +203,28 @@ pub struct Ctx<'a> {
     pub events: Vec<SimEvent>,
     /// Deliveries made.
     pub deliveries: Vec<Delivery>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context over a run's map, roads, cache and depots, with nothing
+    /// journaled or delivered yet.
+    pub fn new(
+        spec: &'a crate::scenario::RunSpec,
+        roads: &'a RoadState,
+        cache: &'a mut RouteCache,
+        reserves: &'a mut Reserves,
+    ) -> Self {
+        Ctx {
+            city: &spec.city,
+            roads,
+            cache,
+            reserves,
+            items: &spec.items,
+            handling: &spec.handling,
+            events: Vec::new(),
+            deliveries: Vec::new(),
+        }
+    }
 }
 
 fn t_of(s: f64) -> SimTime {
@@ -547,7 +569,6 @@ fn cancel(truck: &Truck, st: &mut TruckState, ctx: &mut Ctx, reason: &str) {
 pub fn move_trucks(
     clock: Res<SimClock>,
     spec: Res<Spec>,
-    city: Res<City>,
     roads: Res<RoadState>,
     mut cache: ResMut<RouteCache>,
     mut reserves: ResMut<Reserves>,
@@ -555,16 +576,7 @@ pub fn move_trucks(
     mut deliveries: MessageWriter<Delivery>,
     mut events: MessageWriter<SimEvent>,
 ) {
-    let mut ctx = Ctx {
-        city: &city.0,
-        roads: &roads,
-        cache: &mut cache,
-        reserves: &mut reserves,
-        items: &spec.0.items,
-        handling: &spec.0.handling,
-        events: Vec::new(),
-        deliveries: Vec::new(),
-    };
+    let mut ctx = Ctx::new(&spec.0, &roads, &mut cache, &mut reserves);
     let now_s = clock.now.secs() as f64;
     let end_s = clock.step_end().secs() as f64;
     let mut order: Vec<(TruckId, Mut<TruckState>, &Truck)> = trucks.iter_mut().map(|(t, s)| (t.id, s, t)).collect();
