@@ -789,9 +789,8 @@ pub fn sync(
     // Hazard overlays: flood depth now, fire states, AEGL threat zones.
     let mut grids: Vec<(Grid<u8>, [[u8; 3]; 4], u8)> = Vec::new();
     if let Some(h) = world.get_resource::<crate::hazard::sim::HazardWorld>()
-        && let Some(f) = &h.flood
+        && let Some(d) = h.flood_depth()
     {
-        let d = f.depth_m();
         let classes = d
             .data
             .iter()

@@ -662,6 +662,12 @@ impl FloodModel {
         &self.params
     }
 
+    /// Run the row kernels on rayon's pool, or on the calling thread only.
+    /// Results are bit-identical either way (module docs, "Determinism").
+    pub fn set_parallel(&mut self, on: bool) {
+        self.params.parallel = on;
+    }
+
     /// Simulated time since the start, s.
     #[must_use]
     pub fn elapsed_s(&self) -> f64 {

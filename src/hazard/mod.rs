@@ -3,6 +3,7 @@
 //! ([`plume`], with its chemicals data file) — the `tabletop plume` threat-zone
 //! calculator ([`calc`]), and the plugin that runs them in a simulation ([`sim`]).
 
+pub mod ahead;
 pub mod calc;
 pub mod fire;
 pub mod fires;

@@ -35,6 +35,7 @@ use bevy::prelude::*;
 
 use std::collections::{BTreeSet, VecDeque};
 
+use super::ahead::FloodAhead;
 use super::fire::{SuppressionTeam, Wind};
 use super::fires::{FIRE_DEATHS_PER_RESIDENT, FireModel, ignition_cell};
 use super::flood::{
@@ -180,8 +181,19 @@ impl ReleaseRun {
 pub struct HazardWorld {
     /// Terrain, when loaded.
     pub terrain: Option<Arc<Terrain>>,
-    /// The flood model, if the run has water.
+    /// The flood model, if the run has water. While the model runs ahead on
+    /// a thread of its own ([`HazardWorld::run_ahead`]) it is `None` here;
+    /// read the depths with [`HazardWorld::flood_depth`].
     pub flood: Option<FloodModel>,
+    /// The flood advancing to the next hazard step on a thread of its own.
+    ahead: Option<FloodAhead>,
+    /// The depths at the last hazard step, kept while the model is ahead.
+    depth_now: Option<Grid<f64>>,
+    /// Let the flood run ahead to the next hazard step on a thread of its own
+    /// while the rest of the run catches up ([`FloodAhead`]). Set by whole
+    /// runs ([`crate::sim::run`]); a drill, where injects can come at any
+    /// time, leaves it off. Results are the same bits either way.
+    pub run_ahead: bool,
     /// Largest flooded area seen, m².
     pub flood_peak_area_m2: f64,
     /// People moved into affected groups by the flood.
@@ -326,6 +338,51 @@ impl HazardWorld {
         world
     }
 
+    /// Water depth per terrain cell at the last hazard step (None without a flood).
+    pub fn flood_depth(&self) -> Option<&Grid<f64>> {
+        match &self.flood {
+            Some(f) => Some(f.depth_m()),
+            None => self.depth_now.as_ref().filter(|_| self.ahead.is_some()),
+        }
+    }
+
+    /// The flood model, back from running ahead if it was (see [`FloodAhead::join`]).
+    fn flood_home(&mut self) -> Option<&mut FloodModel> {
+        if let Some(job) = self.ahead.take() {
+            self.flood = Some(job.join());
+        }
+        self.flood.as_mut()
+    }
+
+    /// The flood model, about to change at `now`. Whole runs never let it run
+    /// past a change they can see coming ([`flood_inputs_change_by`]).
+    fn flood_to_change(&mut self, now: SimTime) -> Option<&mut FloodModel> {
+        let ahead_of_now = self.ahead.as_ref().is_some_and(|a| a.until_s > now.secs() as f64);
+        debug_assert!(
+            !ahead_of_now,
+            "invariant: the flood never runs ahead past a change of its inputs"
+        );
+        self.flood_home()
+    }
+
+    /// At hazard step `now`, after every reader of the flood at `now` that
+    /// needs the model itself: send the model ahead to `next` (the next hazard
+    /// step) on a thread of its own, when the run allows it and nothing that
+    /// changes the flood's inputs is due by then.
+    fn send_flood_ahead(&mut self, now: SimTime, next: Option<SimTime>, injects: &crate::sim::PendingInjects) {
+        let Some(next) = next else { return };
+        if !self.run_ahead || self.flood.is_none() || flood_inputs_change_by(next, &self.pending, injects) {
+            return;
+        }
+        let Some(model) = self.flood.take() else { return };
+        match &mut self.depth_now {
+            Some(d) => d.data.copy_from_slice(&model.depth_m().data),
+            none => *none = Some(model.depth_m().clone()),
+        }
+        debug_assert_eq!(model.elapsed_s(), now.secs() as f64);
+        self.ahead = Some(FloodAhead::start(model, next.secs() as f64));
+    }
+
     /// Add rain on `zones` (empty = everywhere) to the flood model.
     fn add_rain(&mut self, city: &CityMap, dem: &Grid<f64>, mm_h: Vec<(f64, f64)>, zones: &[usize]) {
         let mask = if zones.is_empty() {
@@ -338,7 +395,7 @@ impl HazardWorld {
             }
             Some(m)
         };
-        if let Some(flood) = self.flood.as_mut() {
+        if let Some(flood) = self.flood_home() {
             flood
                 .add_rain(Rain {
                     intensity_mm_h: mm_h,
@@ -454,7 +511,7 @@ fn start_hazard(
     let mut kind = kind_label(&h.kind).to_string();
     match &h.kind {
         HazardKind::Breach { inflow_m3_s } => {
-            if let Some(flood) = world.flood.as_mut() {
+            if let Some(flood) = world.flood_to_change(h.start) {
                 let start_s = h.start.secs() as f64;
                 let hydrograph = inflow_m3_s.iter().map(|&(t, q)| (start_s + t, q)).collect();
                 let breach = Breach {
@@ -531,6 +588,33 @@ fn hazard_tick(clock: &SimClock, spec: &RunSpec) -> bool {
     clock.now.secs() % spec.hazard_step.secs().max(1) == 0
 }
 
+/// The time of the first hazard step after `clock.now`, if the run has one.
+fn next_hazard_tick(clock: &SimClock, spec: &RunSpec) -> Option<SimTime> {
+    let (step, hazard_step) = (clock.step.secs().max(1), spec.hazard_step.secs().max(1));
+    let mut t = clock.now.secs() + step;
+    // Tick times are multiples of `step`; hazard steps those that are also
+    // multiples of `hazard_step` (at most `hazard_step` ticks apart).
+    while t % hazard_step != 0 {
+        t += step;
+    }
+    (t < clock.end.secs()).then_some(SimTime(t))
+}
+
+/// Whether a scripted hazard or inject due by `t` changes the flood's
+/// inputs (a breach, rain).
+fn flood_inputs_change_by(t: SimTime, hazards: &[HazardDef], injects: &crate::sim::PendingInjects) -> bool {
+    let breach = |h: &HazardDef| matches!(h.kind, HazardKind::Breach { .. });
+    hazards.iter().any(|h| h.start <= t && breach(h))
+        || injects.queue.iter().any(|i| {
+            i.at <= t
+                && match &i.action {
+                    ActionDef::Hazard(h) => breach(h),
+                    ActionDef::Rain { .. } => true,
+                    _ => false,
+                }
+        })
+}
+
 /// Hazards: advance the flood and the fires to now, and move the teams.
 fn advance_hazards(
     clock: Res<SimClock>,
@@ -539,6 +623,7 @@ fn advance_hazards(
     roads: Res<RoadState>,
     mut cache: ResMut<RouteCache>,
     mut world: ResMut<HazardWorld>,
+    injects: Res<crate::sim::PendingInjects>,
     mut events: MessageWriter<SimEvent>,
 ) {
     if !hazard_tick(&clock, &spec.0) {
@@ -547,12 +632,13 @@ fn advance_hazards(
     let now = clock.now;
     let now_s = now.secs() as f64;
     let world = &mut *world;
-    if let Some(flood) = world.flood.as_mut() {
+    if let Some(flood) = world.flood_home() {
         flood.advance(now_s);
         let depth = flood.depth_m();
-        let flooded = depth.data.iter().filter(|&&d| d >= FLOODED_DEPTH_M).count();
-        world.flood_peak_area_m2 = world.flood_peak_area_m2.max(flooded as f64 * depth.cell_area());
+        let flooded_m2 = depth.data.iter().filter(|&&d| d >= FLOODED_DEPTH_M).count() as f64 * depth.cell_area();
+        world.flood_peak_area_m2 = world.flood_peak_area_m2.max(flooded_m2);
     }
+    world.send_flood_ahead(now, next_hazard_tick(&clock, &spec.0), &injects);
     let wind = fire_wind(&weather);
     if world.fire_wind.is_some_and(|w| w != wind) {
         for f in &mut world.fires {
@@ -896,8 +982,8 @@ pub fn hazard_effects(
     let mut closed = vec![false; city.segments.len()];
     let mut new_groups: Vec<(u32, u32, &'static str)> = Vec::new();
 
-    if let Some(flood) = &world.flood {
-        let depth = flood.depth_m();
+    let mut reached = Vec::new();
+    if let Some(depth) = world.flood_depth() {
         let mut damaged = 0;
         for (s, cells) in world.seg_cells.iter().enumerate() {
             let d = cells.iter().map(|&k| depth.data[k]).fold(0.0, f64::max);
@@ -924,17 +1010,16 @@ pub fn hazard_effects(
             node_water.depth_m = depths;
             node_water.version += 1;
         }
-        for (n, cell) in world.node_cell.iter().enumerate() {
-            if let Some(k) = cell
-                && !world.node_affected[n]
-                && city.node_people[n] > 0
-                && depth.data[*k] >= PEOPLE_FLOOD_DEPTH_M
-            {
-                world.node_affected[n] = true;
-                world.flood_affected += u64::from(city.node_people[n]);
-                new_groups.push((n as u32, city.node_people[n], "flood"));
-            }
-        }
+        reached.extend(world.node_cell.iter().enumerate().filter_map(|(n, cell)| {
+            let k = (*cell)?;
+            let new = !world.node_affected[n] && city.node_people[n] > 0 && depth.data[k] >= PEOPLE_FLOOD_DEPTH_M;
+            new.then_some(n)
+        }));
+    }
+    for n in reached {
+        world.node_affected[n] = true;
+        world.flood_affected += u64::from(city.node_people[n]);
+        new_groups.push((n as u32, city.node_people[n], "flood"));
     }
 
     let local_hour = {

@@ -545,9 +545,11 @@ fn refresh_launches(
 ) {
     let fresh = units.launches.get(&group).is_some_and(|(v, _)| *v == water_version);
     if !fresh {
-        let found = match (&hazard.flood, hazard.node_cell.get(home as usize).copied().flatten()) {
-            (Some(flood), Some(cell)) => {
-                let depth = flood.depth_m();
+        let found = match (
+            hazard.flood_depth(),
+            hazard.node_cell.get(home as usize).copied().flatten(),
+        ) {
+            (Some(depth), Some(cell)) => {
                 let nodes = units
                     .cell_nodes
                     .get_or_insert_with(|| CellNodes::new(&hazard.node_cell, depth.data.len()));

@@ -330,6 +330,11 @@ impl RunOutcome {
 /// Run a scenario headless from start to end.
 pub fn run(spec: Arc<RunSpec>) -> RunOutcome {
     let mut app = build_app(spec);
+    // Nothing but the scenario drives this run, so the flood may run ahead
+    // of it on a thread of its own (same bits; `hazard::ahead`).
+    app.world_mut()
+        .resource_mut::<crate::hazard::sim::HazardWorld>()
+        .run_ahead = true;
     let steps = {
         let c = app.world().resource::<SimClock>();
         (c.end.secs() + c.step.secs() - 1) / c.step.secs()
