@@ -318,6 +318,14 @@ struct Rows {
     /// The links of node `u` are `links[first[u]..first[u + 1]]`.
     first: Vec<u32>,
     links: Vec<Link>,
+    /// For each link, the index of the same graph edge among the other
+    /// direction's `links`: where a tree grown the other way relaxes it, so
+    /// that [`repair`] can rank equally short routes as [`grow`] does.
+    twin: Vec<u32>,
+    /// The indices in `links` of segment `s`'s links are
+    /// `by_segment[segment_first[s]..segment_first[s + 1]]`.
+    segment_first: Vec<u32>,
+    by_segment: Vec<u32>,
 }
 
 /// A directed graph edge seen from one of its ends.
@@ -352,18 +360,64 @@ impl Adjacency {
                 }));
             }
             first.push(links.len() as u32);
-            Rows { first, links }
+            let segments = links.iter().map(|l| l.seg as usize + 1).max().unwrap_or(0);
+            let mut segment_first = vec![0_u32; segments + 1];
+            for l in &links {
+                segment_first[l.seg as usize + 1] += 1;
+            }
+            for s in 0..segments {
+                segment_first[s + 1] += segment_first[s];
+            }
+            let mut at = segment_first.clone();
+            let mut by_segment = vec![0_u32; links.len()];
+            for (i, l) in links.iter().enumerate() {
+                by_segment[at[l.seg as usize] as usize] = i as u32;
+                at[l.seg as usize] += 1;
+            }
+            Rows {
+                first,
+                links,
+                twin: Vec::new(),
+                segment_first,
+                by_segment,
+            }
         };
-        Adjacency {
-            out: rows(Direction::Outgoing),
-            inc: rows(Direction::Incoming),
-        }
+        let (mut out, mut inc) = (rows(Direction::Outgoing), rows(Direction::Incoming));
+        let index_of_edge = |r: &Rows| {
+            let mut at = vec![0_u32; graph.edge_count()];
+            for (i, l) in r.links.iter().enumerate() {
+                at[l.edge as usize] = i as u32;
+            }
+            at
+        };
+        let (out_at, inc_at) = (index_of_edge(&out), index_of_edge(&inc));
+        out.twin = out.links.iter().map(|l| inc_at[l.edge as usize]).collect();
+        inc.twin = inc.links.iter().map(|l| out_at[l.edge as usize]).collect();
+        Adjacency { out, inc }
     }
 
+    /// The links a `dir` tree relaxes from a settled node.
     fn rows(&self, dir: TreeDir) -> &Rows {
         match dir {
             TreeDir::From => &self.out,
             TreeDir::To => &self.inc,
+        }
+    }
+
+    /// Indices in `rows(dir).links` of the links that drive segment `s`.
+    fn links_of_segment(&self, dir: TreeDir, s: SegmentId) -> &[u32] {
+        let r = self.rows(dir);
+        match (r.segment_first.get(s as usize), r.segment_first.get(s as usize + 1)) {
+            (Some(&a), Some(&b)) => &r.by_segment[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    /// The links by which a `dir` tree reaches a node: from its parent's side.
+    fn back_rows(&self, dir: TreeDir) -> &Rows {
+        match dir {
+            TreeDir::From => &self.inc,
+            TreeDir::To => &self.out,
         }
     }
 }
@@ -371,8 +425,14 @@ impl Adjacency {
 impl Rows {
     #[inline]
     fn of(&self, u: u32) -> &[Link] {
+        &self.links[self.range(u)]
+    }
+
+    /// Where the links of `u` lie in `links`.
+    #[inline]
+    fn range(&self, u: u32) -> std::ops::Range<usize> {
         let u = u as usize;
-        &self.links[self.first[u] as usize..self.first[u + 1] as usize]
+        self.first[u] as usize..self.first[u + 1] as usize
     }
 }
 
@@ -453,12 +513,263 @@ fn grow(
     Tree { root, dir, time_s, via }
 }
 
-/// Working memory of [`grow`], kept between trees so that a tree allocates
-/// only what it returns.
+/// The tree for `key` on `costs`: mended from the last one built for that
+/// key when there is one ([`repair`]), grown otherwise. The same tree either way.
+fn build(city: &CityMap, key: TreeKey, costs: &[f64], seed: Option<&Seed>, scratch: &mut Scratch) -> Tree {
+    let (root, dir, _) = key;
+    match seed {
+        Some((tree, old)) => repair(city, tree, old, costs, scratch),
+        None => grow(city, root, dir, None, |s| costs[s as usize], scratch),
+    }
+}
+
+/// Segments whose cost [`repair`] finds changed by more than this share of
+/// the map are not worth mending: the tree is grown afresh.
+const REPAIR_MAX_CHANGED: f64 = 0.2;
+
+/// The tree [`grow`] would build with the segment costs `new`, mended from
+/// `seed`, the tree grown (or mended) from the same root in the same
+/// direction with the costs `old`. The same times and the same edges, bit
+/// for bit, for a fraction of the work when few segments changed, as between
+/// two hazard steps of a flood. Falls back to [`grow`] when many segments
+/// changed, or when a segment costs nothing (see the proof's condition).
+///
+/// The incremental shortest-path algorithm of Ramalingam and Reps (1996, "An
+/// incremental algorithm for a generalization of the shortest-path
+/// problem", J. Algorithms 21(2)), for many changed segments at once:
+/// 1. nodes below a tree link that got slower (or closed) lose their times;
+/// 2. each of them takes the best time a neighbour that kept its time
+///    offers, and links that got faster offer theirs to their far ends;
+/// 3. Dijkstra from those offers, on to every node whose time falls.
+///
+/// Why the times are grow's, bit for bit: both satisfy `t(root) = 0` and
+/// `t(v) = min over links u → v of (t(u) + c)`, each sum rounded as grow
+/// rounds it, and with costs above zero (so that `t + c > t`) there is one
+/// such fixed point: take the smallest value at which two solutions differ;
+/// the smaller one there comes from a smaller time where they agree, and
+/// then the other cannot be larger.
+///
+/// Why the edges are grow's: grow keeps for each node the first link that
+/// reached its final time, the one from the node settled first (by time,
+/// then index; see [`heap_key`]) and, from that node, the first in its row.
+/// That choice depends on the node's time, its neighbours' times and the
+/// costs of its links; where any of these changed the node chooses again by
+/// the same rule, and elsewhere it keeps its edge.
+fn repair(city: &CityMap, seed: &Tree, old: &[f64], new: &[f64], scratch: &mut Scratch) -> Tree {
+    let dir = seed.dir;
+    let n = city.node_count();
+    let changed = &mut scratch.changed;
+    changed.clear();
+    changed.extend(
+        (0..new.len())
+            .filter(|&s| new[s].to_bits() != old[s].to_bits())
+            .map(|s| s as SegmentId),
+    );
+    if changed.is_empty() {
+        return seed.clone();
+    }
+    let too_many = changed.len() as f64 > REPAIR_MAX_CHANGED * new.len() as f64;
+    if too_many || seed.time_s.len() != n || changed.iter().any(|&s| new[s as usize] <= 0.0) {
+        return grow(city, seed.root, dir, None, |s| new[s as usize], scratch);
+    }
+    let adjacency = &city.adjacency;
+    let (rows, back) = (adjacency.rows(dir), adjacency.back_rows(dir));
+    let mut time_s = seed.time_s.clone();
+    let mut via = seed.via.clone();
+    let Scratch {
+        heap,
+        changed,
+        mark,
+        children,
+        stack,
+        touched,
+        ..
+    } = scratch;
+    mark.clear();
+    mark.resize(n, 0);
+    touched.clear();
+    // The links of a changed segment, as (tail, head, link index in `rows`).
+    let links_of = |s: SegmentId| {
+        (adjacency.links_of_segment(dir, s).iter()).map(|&i| {
+            let i = i as usize;
+            (back.links[rows.twin[i] as usize].other, rows.links[i].other, i)
+        })
+    };
+
+    // 1. The subtrees below tree links that got slower lose their times.
+    stack.clear();
+    for &s in changed.iter().filter(|&&s| new[s as usize] > old[s as usize]) {
+        for (_, head, i) in links_of(s) {
+            if via[head as usize] == Some(EdgeIndex::new(rows.links[i].edge as usize)) {
+                stack.push(head);
+            }
+        }
+    }
+    if !stack.is_empty() {
+        children.build(city, dir, &via);
+    }
+    while let Some(v) = stack.pop() {
+        let v = v as usize;
+        if mark[v] & INVALID != 0 {
+            continue;
+        }
+        mark[v] |= INVALID | TOUCHED;
+        touched.push(v as u32);
+        time_s[v] = f64::INFINITY;
+        stack.extend_from_slice(children.of(v));
+    }
+
+    // 2. Offers: from neighbours that kept their times, and along faster links.
+    heap.clear();
+    for &v in touched.iter() {
+        let best = (back.of(v).iter())
+            .filter(|l| mark[l.other as usize] & INVALID == 0)
+            .map(|l| time_s[l.other as usize] + new[l.seg as usize])
+            .fold(f64::INFINITY, f64::min);
+        if best < f64::INFINITY {
+            time_s[v as usize] = best;
+            heap.push(Reverse(heap_key(best, v)));
+        }
+    }
+    // Offer `nt` to `v`: taken if shorter, and then `v` is pending.
+    let offer =
+        |v: u32, nt: f64, time_s: &mut [f64], heap: &mut BinaryHeap<_>, mark: &mut [u8], touched: &mut Vec<u32>| {
+            if nt < time_s[v as usize] {
+                time_s[v as usize] = nt;
+                heap.push(Reverse(heap_key(nt, v)));
+                if mark[v as usize] & TOUCHED == 0 {
+                    mark[v as usize] |= TOUCHED;
+                    touched.push(v);
+                }
+            }
+        };
+    for &s in changed.iter().filter(|&&s| new[s as usize] < old[s as usize]) {
+        for (tail, head, _) in links_of(s) {
+            let t = time_s[tail as usize];
+            if t.is_finite() && mark[tail as usize] & INVALID == 0 {
+                offer(head, t + new[s as usize], &mut time_s, heap, mark, touched);
+            }
+        }
+    }
+
+    // 3. Dijkstra from the offers (as in `grow`).
+    while let Some(Reverse(key)) = heap.pop() {
+        let u = key as u32;
+        let t = time_s[u as usize];
+        if (key >> 32) as u64 != ordered_bits(t) {
+            continue;
+        }
+        for link in rows.of(u) {
+            offer(link.other, t + new[link.seg as usize], &mut time_s, heap, mark, touched);
+        }
+    }
+
+    // Edges: choose again where the time, a neighbour's time or a link's
+    // cost changed: the touched nodes, their heads, the changed links' heads.
+    let mut again: Vec<u32> = Vec::with_capacity(touched.len() * 3);
+    let mut add = |v: u32, again: &mut Vec<u32>| {
+        if mark[v as usize] & AGAIN == 0 {
+            mark[v as usize] |= AGAIN;
+            again.push(v);
+        }
+    };
+    for &u in touched.iter() {
+        add(u, &mut again);
+        for link in rows.of(u) {
+            add(link.other, &mut again);
+        }
+    }
+    for &s in changed.iter() {
+        for (_, head, _) in links_of(s) {
+            add(head, &mut again);
+        }
+    }
+    for v in again {
+        let t = time_s[v as usize];
+        if v == seed.root || !t.is_finite() {
+            via[v as usize] = None;
+            continue;
+        }
+        // Among the links that give `t`: the earliest settled tail, then its first link.
+        let range = back.range(v);
+        via[v as usize] = (back.links[range.clone()].iter().zip(&back.twin[range]))
+            .filter(|(l, _)| time_s[l.other as usize] + new[l.seg as usize] == t)
+            .min_by_key(|(l, twin)| (ordered_bits(time_s[l.other as usize]), l.other, **twin))
+            .map(|(l, _)| EdgeIndex::new(l.edge as usize));
+    }
+    Tree {
+        root: seed.root,
+        dir,
+        time_s,
+        via,
+    }
+}
+
+/// [`repair`]'s marks on a node: lost its time (below a slower tree link) ...
+const INVALID: u8 = 1;
+/// ... got a time (offered or relaxed) ...
+const TOUCHED: u8 = 2;
+/// ... chooses its tree edge again.
+const AGAIN: u8 = 4;
+
+/// A tree's children per node, as compressed rows ([`repair`]).
+#[derive(Debug, Default)]
+struct Children {
+    first: Vec<u32>,
+    list: Vec<u32>,
+}
+
+impl Children {
+    /// The children of every node in the tree `via` grown in direction `dir`.
+    fn build(&mut self, city: &CityMap, dir: TreeDir, via: &[Option<EdgeIndex>]) {
+        let n = via.len();
+        let parent = |v: usize| {
+            let (a, b) = city.graph.edge_endpoints(via[v]?)?;
+            Some(match dir {
+                TreeDir::From => a.index(),
+                TreeDir::To => b.index(),
+            })
+        };
+        self.first.clear();
+        self.first.resize(n + 2, 0);
+        for v in 0..n {
+            if let Some(p) = parent(v) {
+                self.first[p + 2] += 1;
+            }
+        }
+        for k in 2..n + 2 {
+            self.first[k] += self.first[k - 1];
+        }
+        // `first[p + 1]` is where `p`'s children go, and moves on as they do.
+        self.list.clear();
+        self.list.resize(self.first[n + 1] as usize, 0);
+        for v in 0..n {
+            if let Some(p) = parent(v) {
+                let at = &mut self.first[p + 1];
+                self.list[*at as usize] = v as u32;
+                *at += 1;
+            }
+        }
+    }
+
+    fn of(&self, v: usize) -> &[u32] {
+        &self.list[self.first[v] as usize..self.first[v + 1] as usize]
+    }
+}
+
+/// Working memory of [`grow`] and [`repair`], kept between trees so that a
+/// tree allocates little more than what it returns.
 #[derive(Debug, Default)]
 struct Scratch {
     /// Pending (time, node) pairs as [`heap_key`]s, smallest first.
     heap: BinaryHeap<Reverse<u128>>,
+    /// [`repair`]: segments whose cost changed, marks per node, the seed's
+    /// children, a work stack, the nodes that got a time.
+    changed: Vec<SegmentId>,
+    mark: Vec<u8>,
+    children: Children,
+    stack: Vec<u32>,
+    touched: Vec<u32>,
 }
 
 /// `t`'s bits as an integer whose order is that of [`f64::total_cmp`]: flip
@@ -571,7 +882,10 @@ pub struct RouteCache {
     /// built then see the new depths, trees built before are kept), so these
     /// follow `depth_changes` too: a tree gets exactly the times
     /// [`traverse_s`] gives at the moment it is built.
-    costs: BTreeMap<VehicleKey, Vec<f64>>,
+    costs: BTreeMap<VehicleKey, Arc<Vec<f64>>>,
+    /// The last tree built for each key, with the costs it was built on:
+    /// the next tree for that key is mended from it ([`repair`]).
+    seeds: BTreeMap<TreeKey, Seed>,
     /// Dijkstra's working memory, reused by every tree built on this thread.
     scratch: Scratch,
     /// Trees built for a request. A prefetched tree counts when it is first
@@ -588,10 +902,15 @@ type VehicleKey = (u64, u64, bool);
 /// Root, direction and vehicle key of a cached tree.
 type TreeKey = (u32, TreeDir, VehicleKey);
 
+/// A tree and the segment costs it was built on.
+type Seed = (Arc<Tree>, Arc<Vec<f64>>);
+
 /// A tree in the [`RouteCache`].
 #[derive(Debug)]
 struct Cached {
     tree: Arc<Tree>,
+    /// The segment costs it was built on.
+    costs: Arc<Vec<f64>>,
     /// Whether [`RouteCache::tree`] has returned it yet (a prefetched tree
     /// has not).
     asked: bool,
@@ -617,12 +936,14 @@ impl RouteCache {
         let costs = self
             .costs
             .entry(vkey)
-            .or_insert_with(|| segment_costs(city, roads, vehicle));
-        let tree = Arc::new(grow(city, root, dir, None, |s| costs[s as usize], &mut self.scratch));
+            .or_insert_with(|| Arc::new(segment_costs(city, roads, vehicle)))
+            .clone();
+        let tree = Arc::new(build(city, key, &costs, self.seeds.get(&key), &mut self.scratch));
         self.trees.insert(
             key,
             Cached {
                 tree: tree.clone(),
+                costs,
                 asked: true,
             },
         );
@@ -674,19 +995,26 @@ impl RouteCache {
         for &((_, _, vkey), vehicle) in &missing {
             self.costs
                 .entry(vkey)
-                .or_insert_with(|| segment_costs(city, roads, vehicle));
+                .or_insert_with(|| Arc::new(segment_costs(city, roads, vehicle)));
         }
-        let costs = &self.costs;
+        let (costs, seeds) = (&self.costs, &self.seeds);
         let built: Vec<Tree> = missing
             .par_iter()
-            .map_init(Scratch::default, |scratch, &((root, dir, vkey), _)| {
-                let c = &costs[&vkey];
-                grow(city, root, dir, None, |s| c[s as usize], scratch)
+            .map_init(Scratch::default, |scratch, &(key, _)| {
+                build(city, key, &costs[&key.2], seeds.get(&key), scratch)
             })
             .collect();
         for ((key, _), tree) in missing.into_iter().zip(built) {
             let tree = Arc::new(tree);
-            self.trees.insert(key, Cached { tree, asked: false });
+            let costs = self.costs[&key.2].clone();
+            self.trees.insert(
+                key,
+                Cached {
+                    tree,
+                    costs,
+                    asked: false,
+                },
+            );
         }
     }
 
@@ -696,13 +1024,17 @@ impl RouteCache {
     /// of now, as it would have been without prefetching.
     fn follow(&mut self, roads: &RoadState) {
         if roads.version() != self.version {
-            self.trees.clear();
+            for (key, c) in std::mem::take(&mut self.trees) {
+                self.seeds.insert(key, (c.tree, c.costs));
+            }
             self.version = roads.version();
         }
         let at = (roads.version(), roads.depth_changes());
         if at != self.costs_at {
             self.costs.clear();
-            self.trees.retain(|_, c| c.asked);
+            for (key, c) in self.trees.extract_if(.., |_, c| !c.asked) {
+                self.seeds.insert(key, (c.tree, c.costs));
+            }
             self.costs_at = at;
         }
     }
@@ -958,6 +1290,59 @@ mod tests {
                 let got = shortest_tree(&city, &roads, root, dir, truck, None);
                 assert_eq!(got.time_s, want.time_s, "{dir:?} {root}");
                 assert_eq!(got.via, want.via, "{dir:?} {root}");
+            }
+        }
+    }
+
+    /// Trees mended after the roads change ([`repair`], through the cache's
+    /// seeds) are the trees grown afresh, time for time and edge for edge:
+    /// roads closing, reopening, slowing, speeding up, water rising and
+    /// falling, a few segments at a time and many at once, on the Linqing map
+    /// and on a grid of equal blocks, where most routes tie.
+    #[test]
+    fn mended_trees_are_the_trees_grown_afresh() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/maps/linqing.ron");
+        let linqing = CityMap::load(&path).expect("bundled map loads");
+        let grid = grid_city(9, 8, 400.0);
+        let truck = Vehicle {
+            speed_kmh: 60.0,
+            wading_m: 0.3,
+            protected: false,
+        };
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = move |k: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % k
+        };
+        for city in [&linqing, &grid] {
+            let segments = city.segments.len() as u64;
+            let mut roads = RoadState::all_open(city.segments.len());
+            let mut cache = RouteCache::default();
+            let n = city.node_count() as u32;
+            let roots: Vec<u32> = (0..n).step_by((n as usize / 6).max(1)).collect();
+            for round in 0..40 {
+                // Few changes in most rounds, many now and then.
+                let changes = if round % 10 == 9 { segments / 3 } else { 1 + next(6) };
+                for _ in 0..changes {
+                    let s = next(segments) as SegmentId;
+                    match next(6) {
+                        0 => roads.set(s, EdgeState::Closed),
+                        1 => roads.set(s, EdgeState::Open),
+                        2 => roads.set(s, EdgeState::Slowed(0.25 + 0.25 * next(3) as f64)),
+                        3 => roads.set_damaged(s, next(2) == 0),
+                        _ => roads.set_depth(s, next(8) as f64 * 0.05),
+                    };
+                }
+                for &root in &roots {
+                    for dir in [TreeDir::From, TreeDir::To] {
+                        let want = shortest_tree(city, &roads, root, dir, truck, None);
+                        let got = cache.tree(city, &roads, root, dir, truck);
+                        assert_eq!(got.time_s, want.time_s, "round {round}, {dir:?} from {root}");
+                        assert_eq!(got.via, want.via, "round {round}, {dir:?} from {root}");
+                    }
+                }
             }
         }
     }
