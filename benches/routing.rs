@@ -1,7 +1,9 @@
 //! Routing on the bundled Linqing graph: one full shortest-path tree, trees
 //! as the simulation builds them (through the [`RouteCache`], which shares
 //! one vehicle's segment times among its trees), one by one and prefetched
-//! in parallel, and point-to-point routes with early exit.
+//! in parallel, trees mended after water rises or falls on a few roads (as
+//! between two hazard steps of a flood), and point-to-point routes with
+//! early exit.
 //!
 //! `cargo bench --bench routing`
 
@@ -38,6 +40,30 @@ fn routing(c: &mut Criterion) {
             roots
                 .iter()
                 .map(|&r| cache.tree(&city, &roads, r, TreeDir::To, car).root)
+                .sum::<u32>()
+        })
+    });
+    // The same 64 trees after 20 roads go from 10 cm of water to 35 cm or
+    // back (past a routing threshold: a new road version): each tree is
+    // mended from the one before ([`RouteCache`] keeps it as a seed).
+    let wet: Vec<u32> = (0..20u32).map(|i| (i * 379) % city.segments.len() as u32).collect();
+    let truck = Vehicle {
+        speed_kmh: 60.0,
+        wading_m: 0.6,
+        protected: false,
+    };
+    let mut flooding = RoadState::all_open(city.segments.len());
+    let mut cache = RouteCache::default();
+    let mut deep = false;
+    c.bench_function("route_cache_64_trees_mended_after_20_roads_change_linqing", |b| {
+        b.iter(|| {
+            deep = !deep;
+            for &s in &wet {
+                flooding.set_depth(s, if deep { 0.35 } else { 0.1 });
+            }
+            roots
+                .iter()
+                .map(|&r| cache.tree(&city, &flooding, r, TreeDir::To, truck).root)
                 .sum::<u32>()
         })
     });
