@@ -1676,6 +1676,11 @@ impl Plan {
         for j in 0..ny {
             let below = if j > 0 { &wet[j - 1][..] } else { none };
             let above = if j + 1 < ny { &wet[j + 1][..] } else { none };
+            if below.is_empty() && wet[j].is_empty() && above.is_empty() && self.active_prev[j].is_empty() {
+                // Dry and was dry (most rows of most steps): nothing to join.
+                self.region[j].clear();
+                continue;
+            }
             self.scratch.clear();
             union_into(&mut self.scratch, &[below, &wet[j], above], |s| s.dilate(nx));
             self.region[j].clear();
@@ -1686,7 +1691,9 @@ impl Plan {
             let below = if j > 0 { &self.region[j - 1][..] } else { none };
             let above = if j < ny { &self.region[j][..] } else { none };
             self.y_faces[j].clear();
-            union_into(&mut self.y_faces[j], &[below, above], |s| s);
+            if !(below.is_empty() && above.is_empty()) {
+                union_into(&mut self.y_faces[j], &[below, above], |s| s);
+            }
         }
         let raining = !sources.rain_m.is_empty();
         for (j, damp) in damp.iter().enumerate() {
@@ -1694,6 +1701,9 @@ impl Plan {
             scan.clear();
             if raining {
                 scan.push(Span::full(nx));
+                continue;
+            }
+            if self.region[j].is_empty() && damp.is_empty() && sources.breach_m3.is_empty() {
                 continue;
             }
             self.scratch.clear();
