@@ -583,6 +583,7 @@ fn repair(city: &CityMap, seed: &Tree, old: &[f64], new: &[f64], scratch: &mut S
         children,
         stack,
         touched,
+        again,
         ..
     } = scratch;
     mark.clear();
@@ -666,7 +667,7 @@ fn repair(city: &CityMap, seed: &Tree, old: &[f64], new: &[f64], scratch: &mut S
 
     // Edges: choose again where the time, a neighbour's time or a link's
     // cost changed: the touched nodes, their heads, the changed links' heads.
-    let mut again: Vec<u32> = Vec::with_capacity(touched.len() * 3);
+    again.clear();
     let mut add = |v: u32, again: &mut Vec<u32>| {
         if mark[v as usize] & AGAIN == 0 {
             mark[v as usize] |= AGAIN;
@@ -674,17 +675,17 @@ fn repair(city: &CityMap, seed: &Tree, old: &[f64], new: &[f64], scratch: &mut S
         }
     };
     for &u in touched.iter() {
-        add(u, &mut again);
+        add(u, again);
         for link in rows.of(u) {
-            add(link.other, &mut again);
+            add(link.other, again);
         }
     }
     for &s in changed.iter() {
         for (_, head, _) in links_of(s) {
-            add(head, &mut again);
+            add(head, again);
         }
     }
-    for v in again {
+    for &v in again.iter() {
         let t = time_s[v as usize];
         if v == seed.root || !t.is_finite() {
             via[v as usize] = None;
@@ -770,6 +771,7 @@ struct Scratch {
     children: Children,
     stack: Vec<u32>,
     touched: Vec<u32>,
+    again: Vec<u32>,
 }
 
 /// `t`'s bits as an integer whose order is that of [`f64::total_cmp`]: flip
