@@ -662,7 +662,8 @@ impl FloodModel {
         &self.params
     }
 
-    /// Run the row kernels on rayon's pool, or on the calling thread only.
+    /// Run the row kernels on rayon (the pool of the calling thread, the
+    /// global one from outside any), or on the calling thread only.
     /// Results are bit-identical either way (module docs, "Determinism").
     pub fn set_parallel(&mut self, on: bool) {
         self.params.parallel = on;
