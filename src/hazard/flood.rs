@@ -1156,15 +1156,60 @@ impl Faces<'_> {
         self.run_faces_plain(run, out);
     }
 
-    /// [`Self::run_faces`] with the Froude limit on or off.
+    /// [`Self::run_faces`] with the Froude limit on or off, in blocks of
+    /// [`LANES`] faces so that no face falls to a one-lane loop: a run's last
+    /// block overlaps the one before it (those faces are computed twice, to
+    /// the same value), and a run shorter than a block is copied into a
+    /// block padded with dry faces, whose results are dropped. Each face's
+    /// operations are the same either way.
     #[inline(always)]
     fn run_faces_with<const FROUDE: bool>(&self, run: &FaceRun<'_>, out: &mut [f64]) {
+        let len = out.len();
+        if len < LANES {
+            let mut pad = [[0.0; LANES]; 8];
+            let fields = [run.z_a, run.h_a, run.z_b, run.h_b, run.q, run.q_lo, run.q_hi, run.n];
+            for (p, f) in pad.iter_mut().zip(fields) {
+                p[..len].copy_from_slice(f);
+            }
+            let [z_a, h_a, z_b, h_b, q, q_lo, q_hi, n] = &pad;
+            let padded = FaceRun {
+                z_a,
+                h_a,
+                z_b,
+                h_b,
+                q,
+                q_lo,
+                q_hi,
+                n,
+            };
+            let mut block = [0.0; LANES];
+            self.faces_block::<FROUDE>(&padded, 0, &mut block);
+            out.copy_from_slice(&block[..len]);
+            return;
+        }
+        let mut k = 0;
+        while k < len {
+            let k0 = k.min(len - LANES);
+            let block = (&mut out[k0..k0 + LANES])
+                .try_into()
+                .expect("invariant: a block is LANES long");
+            self.faces_block::<FROUDE>(run, k0, block);
+            k = k0 + LANES;
+        }
+    }
+
+    /// The faces `k0..k0 + LANES` of `run`.
+    #[inline(always)]
+    fn faces_block<const FROUDE: bool>(&self, run: &FaceRun<'_>, k0: usize, out: &mut [f64; LANES]) {
         let theta = self.st.p.theta;
         let w = 0.5 * (1.0 - theta);
-        for (k, o) in out.iter_mut().enumerate() {
-            let q_smoothed = theta * run.q[k] + w * (run.q_lo[k] + run.q_hi[k]);
-            let (a, b) = ((run.z_a[k], run.h_a[k]), (run.z_b[k], run.h_b[k]));
-            *o = self.face_q::<FROUDE>(a, b, run.n[k], run.q[k], q_smoothed);
+        let block =
+            |s: &[f64]| -> [f64; LANES] { s[k0..k0 + LANES].try_into().expect("invariant: a block is LANES long") };
+        let (z_a, h_a, z_b, h_b) = (block(run.z_a), block(run.h_a), block(run.z_b), block(run.h_b));
+        let (q, q_lo, q_hi, n) = (block(run.q), block(run.q_lo), block(run.q_hi), block(run.n));
+        for k in 0..LANES {
+            let q_smoothed = theta * q[k] + w * (q_lo[k] + q_hi[k]);
+            out[k] = self.face_q::<FROUDE>((z_a[k], h_a[k]), (z_b[k], h_b[k]), n[k], q[k], q_smoothed);
         }
     }
 
@@ -1686,6 +1731,10 @@ fn inv_cbrt_positive(x: f64) -> f64 {
     }
     y
 }
+
+/// Faces or cells per block of the row kernels: a whole AVX-512 vector of
+/// `f64` (two AVX2 vectors, four SSE2 ones).
+const LANES: usize = 8;
 
 /// Breach volumes (flat cell index, m³) and rain depths (rain index, m) of one step.
 struct StepSources {
