@@ -21,11 +21,12 @@
 //! ([`FloodModel::set_parallel`]): while the rest of the run is busy the
 //! flood gets what the OS gives it, and while the run waits for it at a
 //! hazard step it has every core. (The runs of a batch keep the kernels on
-//! one thread: see [`FloodAhead::start`].) Not on
-//! rayon's global pool: a batch runs its scenarios as tasks there, and a
-//! task blocked in [`FloodAhead::join`] must not hold a worker its own
-//! flood needs. The flood's tasks wait on nothing but each other, so the
-//! pool of its own cannot deadlock.
+//! one thread: see [`FloodAhead::start`].)
+//!
+//! Not rayon's global pool: a batch runs its scenarios as tasks there, and a
+//! task blocked in [`FloodAhead::join`] must not hold a worker its own flood
+//! needs. The flood's tasks wait on nothing but each other, so a pool of its
+//! own cannot deadlock.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{Receiver, sync_channel};
