@@ -1464,14 +1464,8 @@ impl Step {
             self.commit_y_row(j, s, inp.limited, qy);
         }
         let boundary_out_m3 = self.continuity_row(j, region, qx, qy, inp.limited, h) * self.dt * self.dx;
-        let (rain_m3, drained_m3) = self.apply_sources_row(j, inp, h);
-        let scan = &inp.plan.scan[j];
-        for s in scan {
-            for (p, d) in peak[s.range()].iter_mut().zip(&h[s.range()]) {
-                *p = max_finite(*p, *d);
-            }
-        }
-        let scanned = scan_runs(h, scan, self.p.wet_threshold_m, wet, damp);
+        let rain_m3 = self.add_sources_row(j, inp, h);
+        let (drained_m3, scanned) = self.drain_and_scan_row(j, inp, h, peak, wet, damp);
         RowSummary {
             scanned,
             boundary_out_m3,
@@ -1580,10 +1574,9 @@ impl Step {
         out - south_in
     }
 
-    /// Add breach water and rain to row `j`, then drain it; returns
-    /// `(rain m³, drained m³)`.
+    /// Add this step's breach water and rain to row `j`; returns the rain, m³.
     #[inline(always)]
-    fn apply_sources_row(&self, j: usize, inp: &CellInputs<'_>, h: &mut [f64]) -> (f64, f64) {
+    fn add_sources_row(&self, j: usize, inp: &CellInputs<'_>, h: &mut [f64]) -> f64 {
         let nx = self.nx;
         let area = self.dx * self.dx;
         for &(cell, v) in &inp.sources.breach_m3 {
@@ -1607,20 +1600,117 @@ impl Step {
                 }
             }
         }
-        let mut drained_depth_sum = 0.0;
-        if !inp.drain_m_s.is_empty() {
-            let rate = &inp.drain_m_s[j * nx..(j + 1) * nx];
-            for s in &inp.plan.scan[j] {
-                for i in s.range() {
-                    if h[i] > 0.0 {
-                        let removed = (rate[i] * self.dt).min(h[i]);
-                        h[i] -= removed;
-                        drained_depth_sum += removed;
-                    }
-                }
+        rain_depth_sum * area
+    }
+
+    /// The end of a step for the cells of row `j` it may have changed
+    /// (`plan.scan`), in one pass over them: drainage `min(h, rate·Δt)` where
+    /// `h > 0`, peak depths, and the row's summary and runs of wet and damp
+    /// cells for the next step. Returns the drained volume, m³.
+    #[inline(always)]
+    fn drain_and_scan_row(
+        &self,
+        j: usize,
+        inp: &CellInputs<'_>,
+        h: &mut [f64],
+        peak: &mut [f64],
+        wet: &mut Vec<Span>,
+        damp: &mut Vec<Span>,
+    ) -> (f64, RowScan) {
+        let nx = self.nx;
+        let threshold_m = self.p.wet_threshold_m;
+        let rate = (!inp.drain_m_s.is_empty()).then(|| &inp.drain_m_s[j * nx..(j + 1) * nx]);
+        wet.clear();
+        damp.clear();
+        let mut lanes = EndLanes::default();
+        let mut wet_count = 0;
+        for &s in &inp.plan.scan[j] {
+            let cells = s.range();
+            let (h, peak) = (&mut h[cells.clone()], &mut peak[cells.clone()]);
+            let wet_here = match rate {
+                Some(rate) => lanes.cells::<true>(h, peak, &rate[cells], self.dt, threshold_m),
+                None => lanes.cells::<false>(h, peak, &[], self.dt, threshold_m),
+            };
+            wet_count += wet_here;
+            if wet_here == h.len() {
+                push_run(damp, s);
+                push_run(wet, s);
+            } else {
+                runs_above(h, s.lo, 0.0, damp);
+                runs_above(h, s.lo, threshold_m, wet);
             }
         }
-        (rain_depth_sum * area, drained_depth_sum * area)
+        let drained_m3 = lanes.drained_m.iter().sum::<f64>() * self.dx * self.dx;
+        let max_depth_m = lanes.deepest_m.iter().fold(0.0_f64, |m, &d| m.max(d));
+        (drained_m3, RowScan { max_depth_m, wet_count })
+    }
+}
+
+/// Running sums and extremes of [`Step::drain_and_scan_row`], one per vector
+/// lane so that its loop vectorises: the cells of a block go to lanes
+/// `0..LANES` in order and the lanes are folded at the end. (Summing in lanes
+/// changes the order of the drained-volume sum, not any depth.)
+#[derive(Default)]
+struct EndLanes {
+    drained_m: [f64; LANES],
+    deepest_m: [f64; LANES],
+}
+
+impl EndLanes {
+    /// Drain (when `DRAIN`; `rate` in m/s, one per cell) and record the peak
+    /// depths of a run of cells; returns how many are wet after.
+    #[inline(always)]
+    fn cells<const DRAIN: bool>(
+        &mut self,
+        h: &mut [f64],
+        peak: &mut [f64],
+        rate: &[f64],
+        dt: f64,
+        threshold_m: f64,
+    ) -> usize {
+        let len = h.len();
+        assert!(
+            peak.len() == len && (!DRAIN || rate.len() == len),
+            "invariant: row lengths"
+        );
+        let mut wet = [0_u64; LANES];
+        let blocks = len / LANES * LANES;
+        for b in (0..blocks).step_by(LANES) {
+            for k in 0..LANES {
+                let r = if DRAIN { rate[b + k] } else { 0.0 };
+                wet[k] += self.cell::<DRAIN>(k, &mut h[b + k], &mut peak[b + k], r, dt, threshold_m);
+            }
+        }
+        for c in blocks..len {
+            let r = if DRAIN { rate[c] } else { 0.0 };
+            wet[c - blocks] += self.cell::<DRAIN>(c - blocks, &mut h[c], &mut peak[c], r, dt, threshold_m);
+        }
+        wet.iter().sum::<u64>() as usize
+    }
+
+    /// One cell on lane `k`; 1 if it is wet after.
+    #[inline(always)]
+    fn cell<const DRAIN: bool>(
+        &mut self,
+        k: usize,
+        h: &mut f64,
+        peak: &mut f64,
+        rate_m_s: f64,
+        dt: f64,
+        threshold_m: f64,
+    ) -> u64 {
+        let removed = if DRAIN && *h > 0.0 {
+            (rate_m_s * dt).min(*h)
+        } else {
+            0.0
+        };
+        // `h − 0` is `h` (also for −0), so undrained cells keep their bits.
+        let d = *h - removed;
+        *h = d;
+        *peak = max_finite(*peak, d);
+        self.drained_m[k] += removed;
+        self.deepest_m[k] = self.deepest_m[k].max(d);
+        u64::from(d > threshold_m)
     }
 }
 
