@@ -450,8 +450,18 @@ pub struct FloodModel {
     /// The row kernels' instruction set: the best the CPU has.
     #[serde(skip, default = "Simd::detect")]
     simd: Simd,
+    /// Rows whose depths may have changed since the last
+    /// [`Self::take_changed_rows`], as `(first, last + 1)`; empty when
+    /// `first ≥ last + 1`.
+    #[serde(skip, default = "every_row")]
+    changed_rows: (usize, usize),
     #[serde(skip)]
     work: Workspace,
+}
+
+/// [`FloodModel::changed_rows`] when any row may have changed.
+fn every_row() -> (usize, usize) {
+    (0, usize::MAX)
 }
 
 impl FloodModel {
@@ -500,6 +510,7 @@ impl FloodModel {
             total_steps: 0,
             balance: WaterBalance::default(),
             simd: Simd::detect(),
+            changed_rows: every_row(),
             work: Workspace::default(),
         })
     }
@@ -526,6 +537,7 @@ impl FloodModel {
             ..WaterBalance::default()
         };
         self.work.ready = false;
+        self.changed_rows = every_row();
         Ok(())
     }
 
@@ -673,6 +685,15 @@ impl FloodModel {
     /// Results are bit-identical either way (module docs, "Determinism").
     pub fn set_parallel(&mut self, on: bool) {
         self.params.parallel = on;
+    }
+
+    /// The rows of the depth grid whose depths may have changed since the
+    /// last call (all of them at the first), and start afresh: a reader
+    /// that keeps a copy of the depths need only copy these rows again.
+    pub fn take_changed_rows(&mut self) -> Range<usize> {
+        let (first, end) = std::mem::replace(&mut self.changed_rows, (usize::MAX, 0));
+        let end = end.min(self.terrain_m.ny);
+        first.min(end)..end
     }
 
     /// Simulated time since the start, s.
@@ -923,6 +944,10 @@ impl FloodModel {
             .zip(w.wet.iter_mut().zip(w.damp.iter_mut()))
             .enumerate()
             .filter(|(j, _)| plan.touches_row(*j))
+            .inspect(|&(j, _)| {
+                let (first, end) = &mut self.changed_rows;
+                (*first, *end) = ((*first).min(j), (*end).max(j + 1));
+            })
             .map(|(j, (((qx, qy), (h, peak)), (wet, damp)))| CellRow {
                 j,
                 qx,

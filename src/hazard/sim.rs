@@ -374,9 +374,14 @@ impl HazardWorld {
         if !self.run_ahead || self.flood.is_none() || flood_inputs_change_by(next, &self.pending, injects) {
             return;
         }
-        let Some(model) = self.flood.take() else { return };
+        let Some(mut model) = self.flood.take() else { return };
+        // Only the rows the flood changed since the last copy.
+        let rows = model.take_changed_rows();
         match &mut self.depth_now {
-            Some(d) => d.data.copy_from_slice(&model.depth_m().data),
+            Some(d) => {
+                let cells = rows.start * d.nx..rows.end * d.nx;
+                d.data[cells.clone()].copy_from_slice(&model.depth_m().data[cells]);
+            }
             none => *none = Some(model.depth_m().clone()),
         }
         debug_assert_eq!(model.elapsed_s(), now.secs() as f64);
