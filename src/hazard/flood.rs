@@ -2670,6 +2670,44 @@ mod tests {
 
     // 5. Serial and parallel runs are bit-identical.
     #[test]
+    fn a_copy_of_the_changed_rows_keeps_up_with_the_depths() {
+        // A breach on a flat plain, no rain: the water spreads over a few
+        // rows around the breach, and only those are reported changed.
+        let (nx, ny, dx) = (30, 40, 100.0);
+        let mut m = FloodModel::new(
+            grid_from(nx, ny, dx, |_, _| 10.0),
+            PerCell::Uniform(0.05),
+            params(false),
+        )
+        .unwrap();
+        m.add_breach(Breach {
+            x_m: 1_500.0,
+            y_m: 2_000.0,
+            hydrograph: vec![(0.0, 50.0), (HOUR_S, 50.0)],
+        })
+        .unwrap();
+        assert_eq!(m.take_changed_rows(), 0..ny, "at first every row counts as changed");
+        let mut copy = m.depth_m().clone();
+        for k in 1..=3 {
+            m.advance(f64::from(k) * 600.0);
+            let rows = m.take_changed_rows();
+            assert!(rows.contains(&20), "the breach row changed: {rows:?}");
+            // (The first step visits every row once, to clear stale discharges.)
+            if k > 1 {
+                assert!(rows.len() < ny / 2, "the water has not reached every row: {rows:?}");
+            }
+            let cells = rows.start * nx..rows.end * nx;
+            copy.data[cells.clone()].copy_from_slice(&m.depth_m().data[cells]);
+            assert_eq!(
+                copy.data,
+                m.depth_m().data,
+                "{k}0 min: the rows outside {rows:?} did not change"
+            );
+        }
+        assert!(m.take_changed_rows().is_empty(), "nothing changed since the last call");
+    }
+
+    #[test]
     fn serial_and_parallel_runs_are_bit_identical() {
         let run = |parallel: bool| {
             let mut m = balance_scenario(parallel);
