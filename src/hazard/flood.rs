@@ -1657,13 +1657,7 @@ impl Step {
                 None => lanes.cells::<false>(h, peak, &[], self.dt, threshold_m),
             };
             wet_count += wet_here;
-            if wet_here == h.len() {
-                push_run(damp, s);
-                push_run(wet, s);
-            } else {
-                runs_above(h, s.lo, 0.0, damp);
-                runs_above(h, s.lo, threshold_m, wet);
-            }
+            push_wet_and_damp(h, s, wet_here, threshold_m, wet, damp);
         }
         let drained_m3 = lanes.drained_m.iter().sum::<f64>() * self.dx * self.dx;
         let max_depth_m = lanes.deepest_m.iter().fold(0.0_f64, |m, &d| m.max(d));
@@ -2056,15 +2050,22 @@ fn scan_runs(h: &[f64], runs: &[Span], threshold_m: f64, wet: &mut Vec<Span>, da
         max_depth_m = cells.iter().fold(max_depth_m, |m, &d| m.max(d));
         let wet_here = cells.iter().map(|&d| usize::from(d > threshold_m)).sum::<usize>();
         wet_count += wet_here;
-        if wet_here == cells.len() {
-            push_run(damp, *s);
-            push_run(wet, *s);
-        } else {
-            runs_above(cells, s.lo, 0.0, damp);
-            runs_above(cells, s.lo, threshold_m, wet);
-        }
+        push_wet_and_damp(cells, *s, wet_here, threshold_m, wet, damp);
     }
     RowScan { max_depth_m, wet_count }
+}
+
+/// Append the runs of wet and of damp cells among the depths `h` of the
+/// cells of `s`, `wet_here` of them wet (as in [`scan_runs`]).
+#[inline(always)]
+fn push_wet_and_damp(h: &[f64], s: Span, wet_here: usize, threshold_m: f64, wet: &mut Vec<Span>, damp: &mut Vec<Span>) {
+    if wet_here == h.len() {
+        push_run(damp, s);
+        push_run(wet, s);
+    } else {
+        runs_above(h, s.lo, 0.0, damp);
+        runs_above(h, s.lo, threshold_m, wet);
+    }
 }
 
 /// Append to `out` (as in [`push_run`]) the runs of cells of `h` deeper than
@@ -2668,7 +2669,6 @@ mod tests {
         assert!(max_q < 1e-6, "max |q| {max_q}");
     }
 
-    // 5. Serial and parallel runs are bit-identical.
     #[test]
     fn a_copy_of_the_changed_rows_keeps_up_with_the_depths() {
         // A breach on a flat plain, no rain: the water spreads over a few
@@ -2707,6 +2707,7 @@ mod tests {
         assert!(m.take_changed_rows().is_empty(), "nothing changed since the last call");
     }
 
+    // 5. Serial and parallel runs are bit-identical.
     #[test]
     fn serial_and_parallel_runs_are_bit_identical() {
         let run = |parallel: bool| {
