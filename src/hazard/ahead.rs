@@ -1,102 +1,154 @@
-//! The flood model running ahead on threads of its own.
+//! The flood model running ahead on a thread of its own.
 //!
 //! A flood step is the largest single cost of a run with water (a three-day
 //! levee breach takes about 11 000 internal steps), and it depends on nothing
-//! the rest of the run does between two hazard steps: only on its own state
-//! and its inputs (breaches, rain). So at hazard step `t` the model can be
-//! sent to advance to the next hazard step `t + Δ` on other threads while
-//! trucks, teams and people move through the ticks in between; at `t + Δ`
-//! the run takes it back ([`FloodAhead::join`]) exactly where a serial run
-//! would have advanced it.
+//! the rest of the run does: only on its own state and its inputs (breaches,
+//! rain). So once a hazard step has read the model, the model can be sent
+//! through every later hazard step up to the next change of its inputs on a
+//! thread of its own, while trucks, teams and people move through the ticks
+//! on the run's thread. At each of those hazard steps the run takes a
+//! [`Frame`]: the depth rows the flood changed since the last one. At the
+//! last it takes the model back ([`FloodAhead::take_model`]) exactly where a
+//! serial run would have advanced it.
 //!
 //! Same bits as a serial run, provided that nothing changes the flood's
-//! inputs between `t` and `t + Δ`. [`super::sim`] sends the model ahead only
-//! when no scripted breach or rain is due by `t + Δ`, and only in whole runs
-//! (a drill can inject a breach at any moment). Readers between hazard steps
-//! see the depths of step `t`, kept aside when the model leaves
-//! ([`super::sim::HazardWorld::flood_depth`]).
+//! inputs before the last of those hazard steps. [`super::sim`] only lists
+//! hazard steps by which no scripted breach or rain is due, and only in whole
+//! runs (a drill can inject a breach at any moment). Readers between hazard
+//! steps see the depths of the last one, kept aside and updated from the
+//! frames ([`super::sim::HazardWorld::flood_depth`]).
 //!
-//! The model runs on a thread pool of the flood's own, one thread per core.
-//! A run of its own splits the model's row kernels between them
-//! ([`FloodModel::set_parallel`]): while the rest of the run is busy the
-//! flood gets what the OS gives it, and while the run waits for it at a
-//! hazard step it has every core. (The runs of a batch keep the kernels on
-//! one thread: see [`FloodAhead::start`].)
-//!
-//! Not rayon's global pool: a batch runs its scenarios as tasks there, and a
-//! task blocked in [`FloodAhead::join`] must not hold a worker its own flood
-//! needs. The flood's tasks wait on nothing but each other, so a pool of its
-//! own cannot deadlock.
+//! The flood keeps at most [`FRAMES_AHEAD`] frames ahead of the run, so that
+//! a run whose response is slower than its flood holds a few frames of
+//! depths, not the whole flood's. Its row kernels run serially on its
+//! thread: splitting them between cores costs two thread wake-ups per pass
+//! and step, which measured slower than leaving the second core to the rest
+//! of the run.
 
+use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
 
 use super::flood::FloodModel;
 
-/// What comes back from the pool: the model, or the panic that stopped it.
-type Outcome = thread::Result<FloodModel>;
+/// Frames the flood may be ahead of the run before it waits.
+pub const FRAMES_AHEAD: usize = 8;
 
-/// A flood model advancing to `until_s` on the flood's pool.
+/// The depths of the flood at one hazard step: the rows it changed since
+/// the frame before (or since the model left the run).
+#[derive(Debug)]
+pub struct Frame {
+    /// The hazard step, s since the start of the run.
+    pub at_s: f64,
+    /// Rows of the grid in `depth_m`.
+    pub rows: Range<usize>,
+    /// Depths of those rows, row-major, m.
+    pub depth_m: Vec<f64>,
+}
+
+/// What the flood's thread sends: a frame per hazard step, then the model
+/// (or the panic that stopped it), boxed to keep messages small.
+enum Message {
+    Frame(Frame),
+    Model(thread::Result<Box<FloodModel>>),
+}
+
+/// A flood model advancing through hazard steps on a thread of its own.
 #[derive(Debug)]
 pub struct FloodAhead {
     /// In a mutex only because a resource must be `Sync` and a receiver is not.
-    back: Mutex<Receiver<Outcome>>,
+    from_flood: Mutex<Receiver<Message>>,
     /// Whether the model ran its row kernels on rayon's pool before it left.
     parallel: bool,
-    /// Where the model will stand, s since the start of the run.
+    /// The last hazard step, where the model comes back, s since the start.
     pub until_s: f64,
 }
 
 impl FloodAhead {
-    /// Start advancing `model` to `until_s` on the flood's pool. A run of its
-    /// own splits the row kernels between the pool's threads; a run that is
-    /// itself a task on a rayon pool (one of a batch, whose runs already keep
-    /// every core busy) keeps them on one thread, since splitting them there
-    /// only adds waits: a batch of four levee breaches, two at a time, took
-    /// 17–18 s split against 9–11 s unsplit. Bit-identical either way
-    /// ([`FloodModel::set_parallel`]).
-    pub fn start(mut model: FloodModel, until_s: f64) -> Self {
+    /// Start advancing `model` through `stops` (hazard-step times, s,
+    /// increasing; at least one) on a thread of its own: a [`Frame`] at each
+    /// but the last, the model at the last.
+    pub fn start(mut model: FloodModel, stops: Vec<f64>) -> Self {
+        assert!(
+            !stops.is_empty(),
+            "invariant: the flood runs ahead to at least one hazard step"
+        );
+        let until_s = stops[stops.len() - 1];
         let parallel = model.params().parallel;
-        model.set_parallel(rayon::current_thread_index().is_none());
-        let (tx, back) = sync_channel(1);
-        pool().spawn(move || {
-            let outcome = panic::catch_unwind(AssertUnwindSafe(move || {
-                model.advance(until_s);
-                model
-            }));
-            // The receiver is gone only if the run itself is unwinding.
-            let _ = tx.send(outcome);
-        });
+        model.set_parallel(false);
+        let (to_run, from_flood) = sync_channel(FRAMES_AHEAD);
+        thread::Builder::new()
+            .name("flood".into())
+            .spawn(move || run_ahead(model, &stops, &to_run))
+            .expect("the OS refused a thread for the flood");
         FloodAhead {
-            back: Mutex::new(back),
+            from_flood: Mutex::new(from_flood),
             parallel,
             until_s,
         }
     }
 
-    /// Wait for the model and take it back (its row kernels where they ran
-    /// before). A panic on the flood's pool is raised here, on the caller's
-    /// thread.
-    pub fn join(self) -> FloodModel {
-        let back = self.back.into_inner().unwrap_or_else(|e| e.into_inner());
-        let outcome = back.recv().expect("invariant: the flood's pool sends every model back");
-        let mut model = outcome.unwrap_or_else(|e| panic::resume_unwind(e));
-        model.set_parallel(self.parallel);
-        model
+    /// The next message, waiting for it. A panic on the flood's thread is
+    /// raised here, on the caller's.
+    fn receive(&self) -> Message {
+        let from_flood = self.from_flood.lock().unwrap_or_else(|e| e.into_inner());
+        match from_flood
+            .recv()
+            .expect("invariant: the flood's thread sends its model back")
+        {
+            Message::Model(Err(panic)) => panic::resume_unwind(panic),
+            message => message,
+        }
+    }
+
+    /// The frame of the next hazard step before [`Self::until_s`], waiting
+    /// for it.
+    pub fn next_frame(&self) -> Frame {
+        match self.receive() {
+            Message::Frame(frame) => frame,
+            Message::Model(_) => panic!("invariant: the flood sends a frame for each hazard step before its last"),
+        }
+    }
+
+    /// Take the model back at [`Self::until_s`], handing every frame not yet
+    /// taken to `frame` first (in order).
+    pub fn take_model(self, mut frame: impl FnMut(Frame)) -> FloodModel {
+        loop {
+            match self.receive() {
+                Message::Frame(f) => frame(f),
+                Message::Model(outcome) => {
+                    let mut model = *outcome.unwrap_or_else(|e| panic::resume_unwind(e));
+                    model.set_parallel(self.parallel);
+                    return model;
+                }
+            }
+        }
     }
 }
 
-/// The flood's own thread pool, one thread per core, built on first use.
-fn pool() -> &'static rayon::ThreadPool {
-    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let cores = thread::available_parallelism().map_or(1, |n| n.get());
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(cores)
-            .thread_name(|i| format!("flood-{i}"))
-            .build()
-            .expect("the OS refused threads for the flood")
-    })
+/// The flood's thread: advance through `stops`, send a frame at each but the
+/// last and the model at the last. Stops quietly when the run is gone.
+fn run_ahead(mut model: FloodModel, stops: &[f64], to_run: &SyncSender<Message>) {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        for &at_s in &stops[..stops.len() - 1] {
+            model.advance(at_s);
+            let rows = model.take_changed_rows();
+            let nx = model.depth_m().nx;
+            let depth_m = model.depth_m().data[rows.start * nx..rows.end * nx].to_vec();
+            if to_run.send(Message::Frame(Frame { at_s, rows, depth_m })).is_err() {
+                return None;
+            }
+        }
+        model.advance(stops[stops.len() - 1]);
+        Some(model)
+    }));
+    let message = match outcome {
+        Ok(Some(model)) => Message::Model(Ok(Box::new(model))),
+        Ok(None) => return,
+        Err(panic) => Message::Model(Err(panic)),
+    };
+    // The receiver is gone only if the run itself is unwinding.
+    let _ = to_run.send(message);
 }

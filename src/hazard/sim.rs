@@ -35,7 +35,7 @@ use bevy::prelude::*;
 
 use std::collections::{BTreeSet, VecDeque};
 
-use super::ahead::FloodAhead;
+use super::ahead::{FloodAhead, Frame};
 use super::fire::{SuppressionTeam, Wind};
 use super::fires::{FIRE_DEATHS_PER_RESIDENT, FireModel, ignition_cell};
 use super::flood::{
@@ -185,14 +185,17 @@ pub struct HazardWorld {
     /// a thread of its own ([`HazardWorld::run_ahead`]) it is `None` here;
     /// read the depths with [`HazardWorld::flood_depth`].
     pub flood: Option<FloodModel>,
-    /// The flood advancing to the next hazard step on a thread of its own.
+    /// The flood advancing through the next hazard steps on a thread of its own.
     ahead: Option<FloodAhead>,
     /// The depths at the last hazard step, kept while the model is ahead.
     depth_now: Option<Grid<f64>>,
-    /// Let the flood run ahead to the next hazard step on a thread of its own
-    /// while the rest of the run catches up ([`FloodAhead`]). Set by whole
-    /// runs ([`crate::sim::run`]); a drill, where injects can come at any
-    /// time, leaves it off. Results are the same bits either way.
+    /// Cells of `depth_now` under at least [`FLOODED_DEPTH_M`] of water.
+    flooded_now: usize,
+    /// Let the flood run ahead through the hazard steps before the next
+    /// change of its inputs on a thread of its own while the rest of the run
+    /// follows ([`FloodAhead`]). Set by whole runs ([`crate::sim::run`]); a
+    /// drill, where injects can come at any time, leaves it off. Results are
+    /// the same bits either way.
     pub run_ahead: bool,
     /// Largest flooded area seen, m².
     pub flood_peak_area_m2: f64,
@@ -346,12 +349,40 @@ impl HazardWorld {
         }
     }
 
-    /// The flood model, back from running ahead if it was (see [`FloodAhead::join`]).
+    /// The flood model, back from running ahead if it was (see
+    /// [`FloodAhead::take_model`]).
     fn flood_home(&mut self) -> Option<&mut FloodModel> {
         if let Some(job) = self.ahead.take() {
-            self.flood = Some(job.join());
+            let model = job.take_model(|frame| self.take_frame(frame));
+            self.flood = Some(model);
         }
         self.flood.as_mut()
+    }
+
+    /// The depths of the hazard step at `now_s` from the flood running ahead,
+    /// if it is ahead of `now_s`; false if the model itself is needed.
+    fn flood_frame(&mut self, now_s: f64) -> bool {
+        let Some(job) = self.ahead.as_ref().filter(|a| a.until_s > now_s) else {
+            return false;
+        };
+        let frame = job.next_frame();
+        debug_assert_eq!(frame.at_s, now_s, "invariant: one frame per hazard step");
+        self.take_frame(frame);
+        true
+    }
+
+    /// Copy a frame's rows into the depths kept aside, and count again the
+    /// flooded cells of those rows.
+    fn take_frame(&mut self, frame: Frame) {
+        let depth = self
+            .depth_now
+            .as_mut()
+            .expect("invariant: the depths are kept aside while the flood is ahead");
+        let cells = frame.rows.start * depth.nx..frame.rows.end * depth.nx;
+        let flooded = |d: &[f64]| d.iter().filter(|&&d| d >= FLOODED_DEPTH_M).count();
+        self.flooded_now -= flooded(&depth.data[cells.clone()]);
+        self.flooded_now += flooded(&frame.depth_m);
+        depth.data[cells].copy_from_slice(&frame.depth_m);
     }
 
     /// The flood model, about to change at `now`. Whole runs never let it run
@@ -366,12 +397,23 @@ impl HazardWorld {
     }
 
     /// At hazard step `now`, after every reader of the flood at `now` that
-    /// needs the model itself: send the model ahead to `next` (the next hazard
-    /// step) on a thread of its own, when the run allows it and nothing that
-    /// changes the flood's inputs is due by then.
-    fn send_flood_ahead(&mut self, now: SimTime, next: Option<SimTime>, injects: &crate::sim::PendingInjects) {
-        let Some(next) = next else { return };
-        if !self.run_ahead || self.flood.is_none() || flood_inputs_change_by(next, &self.pending, injects) {
+    /// needs the model itself: send the model ahead through the later hazard
+    /// steps (`stops`, in order) by which nothing that changes the flood's
+    /// inputs is due, on a thread of its own, when the run allows it.
+    fn send_flood_ahead(
+        &mut self,
+        now: SimTime,
+        stops: impl Iterator<Item = SimTime>,
+        injects: &crate::sim::PendingInjects,
+    ) {
+        if !self.run_ahead || self.flood.is_none() {
+            return;
+        }
+        let stops: Vec<f64> = stops
+            .take_while(|&t| !flood_inputs_change_by(t, &self.pending, injects))
+            .map(|t| t.secs() as f64)
+            .collect();
+        if stops.is_empty() {
             return;
         }
         let Some(mut model) = self.flood.take() else { return };
@@ -385,7 +427,7 @@ impl HazardWorld {
             none => *none = Some(model.depth_m().clone()),
         }
         debug_assert_eq!(model.elapsed_s(), now.secs() as f64);
-        self.ahead = Some(FloodAhead::start(model, next.secs() as f64));
+        self.ahead = Some(FloodAhead::start(model, stops));
     }
 
     /// Add rain on `zones` (empty = everywhere) to the flood model.
@@ -593,16 +635,17 @@ fn hazard_tick(clock: &SimClock, spec: &RunSpec) -> bool {
     clock.now.secs() % spec.hazard_step.secs().max(1) == 0
 }
 
-/// The time of the first hazard step after `clock.now`, if the run has one.
-fn next_hazard_tick(clock: &SimClock, spec: &RunSpec) -> Option<SimTime> {
-    let (step, hazard_step) = (clock.step.secs().max(1), spec.hazard_step.secs().max(1));
-    let mut t = clock.now.secs() + step;
+/// The times of the hazard steps after `clock.now`, in order.
+fn hazard_ticks_after(clock: &SimClock, spec: &RunSpec) -> impl Iterator<Item = SimTime> {
+    let (now, step, end) = (clock.now.secs(), clock.step.secs().max(1), clock.end.secs());
+    let hazard_step = spec.hazard_step.secs().max(1);
     // Tick times are multiples of `step`; hazard steps those that are also
-    // multiples of `hazard_step` (at most `hazard_step` ticks apart).
-    while t % hazard_step != 0 {
-        t += step;
-    }
-    (t < clock.end.secs()).then_some(SimTime(t))
+    // multiples of `hazard_step`.
+    (1..)
+        .map(move |k| now + k * step)
+        .take_while(move |&t| t < end)
+        .filter(move |t| t % hazard_step == 0)
+        .map(SimTime)
 }
 
 /// Whether a scripted hazard or inject due by `t` changes the flood's
@@ -637,13 +680,18 @@ fn advance_hazards(
     let now = clock.now;
     let now_s = now.secs() as f64;
     let world = &mut *world;
-    if let Some(flood) = world.flood_home() {
+    if world.flood_frame(now_s) {
+        // The flood is ahead: its depths at `now` are in `depth_now`.
+    } else if let Some(flood) = world.flood_home() {
         flood.advance(now_s);
         let depth = flood.depth_m();
-        let flooded_m2 = depth.data.iter().filter(|&&d| d >= FLOODED_DEPTH_M).count() as f64 * depth.cell_area();
+        world.flooded_now = depth.data.iter().filter(|&&d| d >= FLOODED_DEPTH_M).count();
+        world.send_flood_ahead(now, hazard_ticks_after(&clock, &spec.0), &injects);
+    }
+    if let Some(depth) = world.flood_depth() {
+        let flooded_m2 = world.flooded_now as f64 * depth.cell_area();
         world.flood_peak_area_m2 = world.flood_peak_area_m2.max(flooded_m2);
     }
-    world.send_flood_ahead(now, next_hazard_tick(&clock, &spec.0), &injects);
     let wind = fire_wind(&weather);
     if world.fire_wind.is_some_and(|w| w != wind) {
         for f in &mut world.fires {
