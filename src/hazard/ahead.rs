@@ -157,3 +157,77 @@ fn run_ahead(mut model: FloodModel, stops: &[f64], to_run: &SyncSender<Message>)
     // The receiver is gone only if the run itself is unwinding.
     let _ = to_run.send(message);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hazard::flood::{Breach, FloodParams, PerCell};
+    use crate::hazard::grid::Grid;
+
+    /// 30 × 40 cells of 100 m falling gently east, a breach near the west edge.
+    fn breach_model() -> FloodModel {
+        let (nx, ny, dx) = (30, 40, 100.0);
+        let mut terrain = Grid::filled(nx, ny, dx, 0.0, 0.0, 0.0);
+        for j in 0..ny {
+            for i in 0..nx {
+                terrain.data[j * nx + i] = 20.0 - 0.001 * (i as f64 * dx) + 0.2 * ((j as f64) / 3.0).sin();
+            }
+        }
+        let mut m = FloodModel::new(terrain, PerCell::Uniform(0.05), FloodParams::default()).unwrap();
+        m.add_breach(Breach {
+            x_m: 350.0,
+            y_m: 2_050.0,
+            hydrograph: vec![(0.0, 0.0), (1_800.0, 80.0), (7_200.0, 80.0), (9_000.0, 0.0)],
+        })
+        .unwrap();
+        m
+    }
+
+    #[test]
+    fn each_frame_holds_the_depths_a_serial_run_has_at_its_hazard_step() {
+        // More stops than frames may wait, so the flood also waits for the run.
+        let stops: Vec<f64> = (1..=FRAMES_AHEAD + 10).map(|k| k as f64 * 150.0).collect();
+        let mut serial = breach_model();
+        let mut ahead_model = breach_model();
+        let mut depth = ahead_model.depth_m().clone();
+        ahead_model.take_changed_rows();
+        let ahead = FloodAhead::start(ahead_model, stops.clone());
+        assert_eq!(ahead.until_s, stops[stops.len() - 1]);
+        // Let the flood fill its queue before the run takes anything.
+        thread::sleep(std::time::Duration::from_millis(50));
+        for &t in &stops[..stops.len() - 1] {
+            let frame = ahead.next_frame();
+            assert_eq!(frame.at_s, t);
+            let cells = frame.rows.start * depth.nx..frame.rows.end * depth.nx;
+            depth.data[cells].copy_from_slice(&frame.depth_m);
+            serial.advance(t);
+            assert!(
+                depth
+                    .data
+                    .iter()
+                    .zip(&serial.depth_m().data)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "at {t} s the depths kept from the frames differ from the serial run's"
+            );
+        }
+        let mut back = ahead.take_model(|_| panic!("every frame was taken"));
+        serial.advance(stops[stops.len() - 1]);
+        assert_eq!(back.elapsed_s(), serial.elapsed_s());
+        assert_eq!(back.depth_m().data, serial.depth_m().data);
+        assert!(serial.max_depth_m() > 0.1, "the breach flooded something");
+        // The model goes on from where it came back, like the serial one.
+        back.advance(12_000.0);
+        serial.advance(12_000.0);
+        assert_eq!(back.depth_m().data, serial.depth_m().data);
+    }
+
+    #[test]
+    fn frames_not_taken_are_handed_over_with_the_model() {
+        let stops = vec![300.0, 600.0, 900.0];
+        let ahead = FloodAhead::start(breach_model(), stops);
+        let mut seen = Vec::new();
+        let model = ahead.take_model(|f| seen.push(f.at_s));
+        assert_eq!(seen, [300.0, 600.0]);
+        assert_eq!(model.elapsed_s(), 900.0);
+    }
+}
