@@ -691,7 +691,16 @@ impl FloodModel {
     /// last call (all of them at the first), and start afresh: a reader
     /// that keeps a copy of the depths need only copy these rows again.
     pub fn take_changed_rows(&mut self) -> Range<usize> {
-        let (first, end) = std::mem::replace(&mut self.changed_rows, (usize::MAX, 0));
+        let rows = self.changed_rows();
+        self.changed_rows = (usize::MAX, 0);
+        rows
+    }
+
+    /// The rows [`Self::take_changed_rows`] would return now, without
+    /// starting afresh.
+    #[must_use]
+    pub fn changed_rows(&self) -> Range<usize> {
+        let (first, end) = self.changed_rows;
         let end = end.min(self.terrain_m.ny);
         first.min(end)..end
     }

@@ -215,6 +215,13 @@ pub struct HazardWorld {
     pub node_cell: Vec<Option<usize>>,
     /// Terrain cells along each segment.
     seg_cells: Vec<Vec<usize>>,
+    /// First and last terrain row of each segment's cells (`(1, 0)` for none).
+    seg_rows: Vec<(usize, usize)>,
+    /// Deepest water on each segment's cells at the last hazard step, m.
+    seg_depth_m: Vec<f64>,
+    /// Rows of the depths that may have changed since `hazard_effects` last
+    /// read them, as `(first, end)`; every row until it first does.
+    rows_to_read: (usize, usize),
     /// Nodes already turned into an affected group by a hazard.
     node_affected: Vec<bool>,
     /// Scripted hazards not yet started, earliest first.
@@ -314,6 +321,16 @@ impl HazardWorld {
                 cells
             })
             .collect();
+        world.seg_rows = world
+            .seg_cells
+            .iter()
+            .map(|cells| {
+                let rows = cells.iter().map(|&k| k / dem.nx);
+                (rows.clone().min().unwrap_or(1), rows.max().unwrap_or(0))
+            })
+            .collect();
+        world.seg_depth_m = vec![0.0; city.segments.len()];
+        world.rows_to_read = (0, usize::MAX);
         let has_water = !spec.weather.rain_mm_h.is_empty()
             || spec.hazards.iter().any(|h| matches!(h.kind, HazardKind::Breach { .. }))
             || spec.injects.iter().any(|i| match &i.action {
@@ -383,6 +400,15 @@ impl HazardWorld {
         self.flooded_now -= flooded(&depth.data[cells.clone()]);
         self.flooded_now += flooded(&frame.depth_m);
         depth.data[cells].copy_from_slice(&frame.depth_m);
+        self.rows_changed(frame.rows);
+    }
+
+    /// Note that the depths of `rows` may have changed ([`Self::rows_to_read`]).
+    fn rows_changed(&mut self, rows: std::ops::Range<usize>) {
+        if !rows.is_empty() {
+            let (first, end) = &mut self.rows_to_read;
+            (*first, *end) = ((*first).min(rows.start), (*end).max(rows.end));
+        }
     }
 
     /// The flood model, about to change at `now`. Whole runs never let it run
@@ -685,7 +711,12 @@ fn advance_hazards(
     } else if let Some(flood) = world.flood_home() {
         flood.advance(now_s);
         let depth = flood.depth_m();
-        world.flooded_now = depth.data.iter().filter(|&&d| d >= FLOODED_DEPTH_M).count();
+        let (flooded, rows) = (
+            depth.data.iter().filter(|&&d| d >= FLOODED_DEPTH_M).count(),
+            flood.changed_rows(),
+        );
+        world.flooded_now = flooded;
+        world.rows_changed(rows);
         world.send_flood_ahead(now, hazard_ticks_after(&clock, &spec.0), &injects);
     }
     if let Some(depth) = world.flood_depth() {
@@ -1036,11 +1067,19 @@ pub fn hazard_effects(
     let mut new_groups: Vec<(u32, u32, &'static str)> = Vec::new();
 
     let mut reached = Vec::new();
+    let (first_row, end_row) = std::mem::replace(&mut world.rows_to_read, (usize::MAX, 0));
+    let mut seg_depth_m = std::mem::take(&mut world.seg_depth_m);
     if let Some(depth) = world.flood_depth() {
         let mut damaged = 0;
         for (s, cells) in world.seg_cells.iter().enumerate() {
-            let d = cells.iter().map(|&k| depth.data[k]).fold(0.0, f64::max);
-            roads.set_depth(s as u32, d);
+            // A segment whose rows kept their depths keeps its water.
+            let (lo, hi) = world.seg_rows[s];
+            if lo <= hi && lo < end_row && hi >= first_row {
+                let d = cells.iter().map(|&k| depth.data[k]).fold(0.0, f64::max);
+                seg_depth_m[s] = d;
+                roads.set_depth(s as u32, d);
+            }
+            let d = seg_depth_m[s];
             if spec.0.road_damage_depth_m.is_some_and(|dd| d >= dd) && roads.set_damaged(s as u32, true) {
                 damaged += 1;
             }
@@ -1069,6 +1108,7 @@ pub fn hazard_effects(
             new.then_some(n)
         }));
     }
+    world.seg_depth_m = seg_depth_m;
     for n in reached {
         world.node_affected[n] = true;
         world.flood_affected += u64::from(city.node_people[n]);
