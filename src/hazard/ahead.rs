@@ -26,14 +26,22 @@
 //! (`wei-breach-evacuation.ron`) waited for its flood longer: in 12
 //! interleaved runs of each on a busy 2-core host, a median of 4.3 s against
 //! 3.6 s with no practical bound (1 000 frames).
-//! Its row kernels run serially on its thread, leaving the other core to the
-//! rest of the run. (Splitting them over rayon's pool while the run waits for
-//! a frame measured no faster: a median of 3.77 s against 3.83 s in 12 runs.)
+//!
+//! While the run is busy, the flood's row kernels run serially on its thread,
+//! leaving the other core to the rest of the run. While the run waits for a
+//! frame ([`FloodAhead::receive`] raises a flag, checked before each
+//! internal step), the flood splits them over rayon's pool, so a run that is
+//! mostly flood still has both cores on it: `storm-ammonia.ron`, where the
+//! storm's flood is nearly all the work, took a median of 2.84 s with serial
+//! kernels only and 1.78 s with split ones (8 runs each on a 2-core host);
+//! `wei-breach-evacuation.ron` 1.01 s and 0.96 s. A batch's runs, on a rayon
+//! pool of their own that has the cores, keep the kernels serial.
 
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread;
 
 use super::flood::FloodModel;
@@ -65,6 +73,8 @@ enum Message {
 pub struct FloodAhead {
     /// In a mutex only because a resource must be `Sync` and a receiver is not.
     from_flood: Mutex<Receiver<Message>>,
+    /// Raised while the run's thread waits for the flood.
+    run_waits: Arc<AtomicBool>,
     /// Whether the model ran its row kernels on rayon's pool before it left.
     parallel: bool,
     /// The last hazard step, where the model comes back, s since the start.
@@ -84,25 +94,34 @@ impl FloodAhead {
         let parallel = model.params().parallel;
         model.set_parallel(false);
         let (to_run, from_flood) = sync_channel(FRAMES_AHEAD);
+        let run_waits = Arc::new(AtomicBool::new(false));
+        // A serial model stays serial, and so does the flood of a run on a
+        // rayon pool (a batch's): the pool's other runs have the cores.
+        let split_when = (parallel && rayon::current_thread_index().is_none()).then(|| Arc::clone(&run_waits));
         thread::Builder::new()
             .name("flood".into())
-            .spawn(move || run_ahead(model, &stops, &to_run))
+            .spawn(move || run_ahead(model, &stops, split_when.as_deref(), &to_run))
             .expect("the OS refused a thread for the flood");
         FloodAhead {
             from_flood: Mutex::new(from_flood),
+            run_waits,
             parallel,
             until_s,
         }
     }
 
     /// The next frame, or the model once the frames are done, waiting for
-    /// it. A panic on the flood's thread is raised here, on the caller's.
+    /// it with the flag raised that lets the flood use both cores. A panic
+    /// on the flood's thread is raised here, on the caller's.
     fn receive(&self) -> Result<Frame, Box<FloodModel>> {
         let from_flood = self.from_flood.lock().unwrap_or_else(|e| e.into_inner());
-        match from_flood
-            .recv()
-            .expect("invariant: the flood's thread sends its model back")
-        {
+        let message = from_flood.try_recv().or_else(|_| {
+            self.run_waits.store(true, Ordering::Relaxed);
+            let message = from_flood.recv();
+            self.run_waits.store(false, Ordering::Relaxed);
+            message
+        });
+        match message.expect("invariant: the flood's thread sends its model back") {
             Message::Frame(frame) => Ok(frame),
             Message::Model(outcome) => Err(outcome.unwrap_or_else(|panic| panic::resume_unwind(panic))),
         }
@@ -132,10 +151,10 @@ impl FloodAhead {
 
 /// The flood's thread: advance through `stops`, send a frame at each but the
 /// last and the model at the last. Stops quietly when the run is gone.
-fn run_ahead(mut model: FloodModel, stops: &[f64], to_run: &SyncSender<Message>) {
+fn run_ahead(mut model: FloodModel, stops: &[f64], split_when: Option<&AtomicBool>, to_run: &SyncSender<Message>) {
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         for &at_s in &stops[..stops.len() - 1] {
-            model.advance(at_s);
+            advance(&mut model, at_s, split_when);
             let rows = model.take_changed_rows();
             let nx = model.depth_m().nx;
             let depth_m = model.depth_m().data[rows.start * nx..rows.end * nx].to_vec();
@@ -143,7 +162,7 @@ fn run_ahead(mut model: FloodModel, stops: &[f64], to_run: &SyncSender<Message>)
                 return None;
             }
         }
-        model.advance(stops[stops.len() - 1]);
+        advance(&mut model, stops[stops.len() - 1], split_when);
         Some(model)
     }));
     let message = match outcome {
@@ -153,6 +172,24 @@ fn run_ahead(mut model: FloodModel, stops: &[f64], to_run: &SyncSender<Message>)
     };
     // The receiver is gone only if the run itself is unwinding.
     let _ = to_run.send(message);
+}
+
+/// Advance `model` to `until_s`, its row kernels split over rayon's pool
+/// while `split_when` is raised and serial while it is not, checked before
+/// each internal step. Same bits as `model.advance(until_s)`.
+fn advance(model: &mut FloodModel, until_s: f64, split_when: Option<&AtomicBool>) {
+    let Some(run_waits) = split_when else {
+        model.advance(until_s);
+        return;
+    };
+    loop {
+        let split = run_waits.load(Ordering::Relaxed);
+        model.set_parallel(split);
+        let stats = model.advance_while(until_s, || run_waits.load(Ordering::Relaxed) == split);
+        if stats.steps == 0 {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]

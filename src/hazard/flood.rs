@@ -766,6 +766,16 @@ impl FloodModel {
     /// A non-finite `until_s` does nothing. Cost: O(steps × cells within one
     /// cell of water).
     pub fn advance(&mut self, until_s: f64) -> AdvanceStats {
+        self.advance_while(until_s, || true)
+    }
+
+    /// [`Self::advance`], but stopping early, between internal steps, once
+    /// `go_on` turns false (after one step at least). The steps taken are those `advance(until_s)`
+    /// would take (each step is chosen from the time left to `until_s`), so
+    /// calling this again until [`Self::elapsed_s`] reaches `until_s` gives
+    /// the same bits as one `advance`, whatever [`Self::set_parallel`] is set
+    /// to in between.
+    pub fn advance_while(&mut self, until_s: f64, go_on: impl Fn() -> bool + Send) -> AdvanceStats {
         if self.params.parallel && rayon::current_thread_index().is_none() {
             // Called from outside rayon's pool, each parallel pass of each
             // step would be handed to the pool and waited for on a lock:
@@ -775,18 +785,18 @@ impl FloodModel {
             // instead: the passes then split by work stealing between
             // threads that are already awake. Same results, bit for bit
             // (module docs, "Determinism").
-            return rayon::scope(|_| self.advance_here(until_s));
+            return rayon::scope(|_| self.advance_here(until_s, go_on));
         }
-        self.advance_here(until_s)
+        self.advance_here(until_s, go_on)
     }
 
-    /// [`Self::advance`] on the current thread.
-    fn advance_here(&mut self, until_s: f64) -> AdvanceStats {
+    /// [`Self::advance_while`] on the current thread.
+    fn advance_here(&mut self, until_s: f64, go_on: impl Fn() -> bool + Send) -> AdvanceStats {
         self.ensure_workspace();
         let until_s = if until_s.is_finite() { until_s } else { self.elapsed_s };
         let mut steps = 0_u64;
         let (mut min_dt, mut max_dt) = (f64::INFINITY, 0.0_f64);
-        while self.elapsed_s < until_s {
+        while self.elapsed_s < until_s && (steps == 0 || go_on()) {
             let remaining = until_s - self.elapsed_s;
             let steps_left = (remaining / self.stable_dt_s()).ceil().max(1.0);
             let last = steps_left == 1.0;
@@ -2741,6 +2751,42 @@ mod tests {
         };
         assert_eq!(ledger(&serial), ledger(&parallel));
         assert!(serial.flooded_cells() > 100, "the comparison must cover a real flood");
+    }
+
+    // 5a. An advance broken off every few steps and resumed, the kernels
+    // switched between serial and parallel at each break (as the flood
+    // running ahead does when the run starts or stops waiting for it), gives
+    // the bits of one serial advance.
+    #[test]
+    fn an_advance_broken_off_and_resumed_with_other_kernels_gives_the_same_bits() {
+        let until_s = 12.0 * HOUR_S;
+        let mut whole = balance_scenario(false);
+        whole.advance(until_s);
+        let mut pieces = balance_scenario(false);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let (mut calls, mut parallel) = (0, false);
+        while pieces.elapsed_s() < until_s {
+            parallel = !parallel;
+            pieces.set_parallel(parallel);
+            let left = std::sync::atomic::AtomicU32::new(7);
+            let go_on = || left.fetch_sub(1, std::sync::atomic::Ordering::Relaxed) > 1;
+            let stats = if parallel {
+                pool.install(|| pieces.advance_while(until_s, go_on))
+            } else {
+                pieces.advance_while(until_s, go_on)
+            };
+            assert!((1..=7).contains(&stats.steps), "{} steps in one piece", stats.steps);
+            calls += 1;
+        }
+        assert!(calls > 10, "the advance must be broken off often: {calls} pieces");
+        assert_eq!(pieces.elapsed_s(), until_s);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(whole.total_steps(), pieces.total_steps());
+        assert_eq!(bits(&whole.depth_m().data), bits(&pieces.depth_m().data));
+        assert_eq!(bits(&whole.peak_depth_m().data), bits(&pieces.peak_depth_m().data));
+        assert_eq!(bits(&whole.qx_m2_s), bits(&pieces.qx_m2_s));
+        assert_eq!(bits(&whole.qy_m2_s), bits(&pieces.qy_m2_s));
+        assert!(whole.flooded_cells() > 100, "the comparison must cover a real flood");
     }
 
     // 5b. Every instruction set the CPU runs gives the same bits.
