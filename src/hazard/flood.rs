@@ -770,11 +770,11 @@ impl FloodModel {
     }
 
     /// [`Self::advance`], but stopping early, between internal steps, once
-    /// `go_on` turns false (after one step at least). The steps taken are those `advance(until_s)`
-    /// would take (each step is chosen from the time left to `until_s`), so
-    /// calling this again until [`Self::elapsed_s`] reaches `until_s` gives
-    /// the same bits as one `advance`, whatever [`Self::set_parallel`] is set
-    /// to in between.
+    /// `go_on` turns false (after one step at least). Each step is chosen
+    /// from the time left to `until_s`, so calling this again until
+    /// [`Self::elapsed_s`] reaches `until_s` takes the steps one `advance`
+    /// would, with the same bits, whatever [`Self::set_parallel`] is set to
+    /// in between.
     pub fn advance_while(&mut self, until_s: f64, go_on: impl Fn() -> bool + Send) -> AdvanceStats {
         if self.params.parallel && rayon::current_thread_index().is_none() {
             // Called from outside rayon's pool, each parallel pass of each
@@ -2726,6 +2726,26 @@ mod tests {
         assert!(m.take_changed_rows().is_empty(), "nothing changed since the last call");
     }
 
+    /// Assert that two models hold the same state, bit for bit: steps,
+    /// depths, peak depths, discharges and the water ledger.
+    fn assert_same_bits(a: &FloodModel, b: &FloodModel, what: &str) {
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let ledger = |m: &FloodModel| {
+            let l = m.balance();
+            bits(&[l.breach_in_m3, l.rain_in_m3, l.drainage_out_m3, l.boundary_out_m3])
+        };
+        assert_eq!(a.total_steps(), b.total_steps(), "{what}: steps");
+        assert_eq!(bits(&a.depth_m().data), bits(&b.depth_m().data), "{what}: depths");
+        assert_eq!(
+            bits(&a.peak_depth_m().data),
+            bits(&b.peak_depth_m().data),
+            "{what}: peak depths"
+        );
+        assert_eq!(bits(&a.qx_m2_s), bits(&b.qx_m2_s), "{what}: qx");
+        assert_eq!(bits(&a.qy_m2_s), bits(&b.qy_m2_s), "{what}: qy");
+        assert_eq!(ledger(a), ledger(b), "{what}: ledger");
+    }
+
     // 5. Serial and parallel runs are bit-identical.
     #[test]
     fn serial_and_parallel_runs_are_bit_identical() {
@@ -2739,17 +2759,7 @@ mod tests {
         let serial = run(false);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
         let parallel = pool.install(|| run(true));
-        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(serial.total_steps(), parallel.total_steps());
-        assert_eq!(bits(&serial.depth_m().data), bits(&parallel.depth_m().data));
-        assert_eq!(bits(&serial.peak_depth_m().data), bits(&parallel.peak_depth_m().data));
-        assert_eq!(bits(&serial.qx_m2_s), bits(&parallel.qx_m2_s));
-        assert_eq!(bits(&serial.qy_m2_s), bits(&parallel.qy_m2_s));
-        let ledger = |m: &FloodModel| {
-            let b = m.balance();
-            bits(&[b.breach_in_m3, b.rain_in_m3, b.drainage_out_m3, b.boundary_out_m3])
-        };
-        assert_eq!(ledger(&serial), ledger(&parallel));
+        assert_same_bits(&serial, &parallel, "serial against parallel");
         assert!(serial.flooded_cells() > 100, "the comparison must cover a real flood");
     }
 
@@ -2780,12 +2790,7 @@ mod tests {
         }
         assert!(calls > 10, "the advance must be broken off often: {calls} pieces");
         assert_eq!(pieces.elapsed_s(), until_s);
-        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(whole.total_steps(), pieces.total_steps());
-        assert_eq!(bits(&whole.depth_m().data), bits(&pieces.depth_m().data));
-        assert_eq!(bits(&whole.peak_depth_m().data), bits(&pieces.peak_depth_m().data));
-        assert_eq!(bits(&whole.qx_m2_s), bits(&pieces.qx_m2_s));
-        assert_eq!(bits(&whole.qy_m2_s), bits(&pieces.qy_m2_s));
+        assert_same_bits(&whole, &pieces, "one advance against pieces");
         assert!(whole.flooded_cells() > 100, "the comparison must cover a real flood");
     }
 
@@ -2800,20 +2805,12 @@ mod tests {
             }
             m
         };
-        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         let plain = run(Simd::Plain);
         assert!(plain.flooded_cells() > 100, "the comparison must cover a real flood");
         let available = Simd::available();
         eprintln!("instruction sets on this CPU: {available:?}");
         for simd in available {
-            let m = run(simd);
-            assert_eq!(m.total_steps(), plain.total_steps(), "{simd:?}");
-            assert_eq!(bits(&m.depth_m().data), bits(&plain.depth_m().data), "{simd:?}");
-            assert_eq!(bits(&m.qx_m2_s), bits(&plain.qx_m2_s), "{simd:?}");
-            assert_eq!(bits(&m.qy_m2_s), bits(&plain.qy_m2_s), "{simd:?}");
-            let b = (m.balance(), plain.balance());
-            assert_eq!(b.0.drainage_out_m3.to_bits(), b.1.drainage_out_m3.to_bits(), "{simd:?}");
-            assert_eq!(b.0.boundary_out_m3.to_bits(), b.1.boundary_out_m3.to_bits(), "{simd:?}");
+            assert_same_bits(&run(simd), &plain, &format!("{simd:?}"));
         }
     }
 
