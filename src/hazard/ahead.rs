@@ -29,17 +29,17 @@
 //!
 //! While the run is busy, the flood's row kernels run serially on its thread,
 //! leaving the other core to the rest of the run. While the run waits for a
-//! frame ([`FloodAhead::receive`] raises a flag, checked before each
+//! frame (`FloodAhead::receive` raises a flag, checked before each
 //! internal step), the flood splits them over rayon's pool, so a run that is
 //! mostly flood still has both cores on it: `storm-ammonia.ron`, where the
 //! storm's flood is nearly all the work, took a median of 2.88 s with serial
 //! kernels only and 1.86 s with split ones (8 interleaved runs each on a
 //! 2-core host), `wei-levee-breach.ron` 0.72 s and 0.60 s,
-//! `wei-breach-evacuation.ron` 1.01 s and 1.00 s. About one run in ten of a
-//! flood-heavy scenario is slower (storm-ammonia up to 2.8 s): rayon's
-//! workers spinning between the three short passes of each step. A batch's
-//! runs, on a rayon pool of their own that has the cores, keep the kernels
-//! serial.
+//! `wei-breach-evacuation.ron` 1.01 s and 1.00 s. Three of those 26
+//! flood-heavy runs were slower (storm-ammonia up to 2.8 s), with both of
+//! rayon's workers spinning between the three short passes of each step; 48
+//! consecutive runs afterwards had none. A batch's runs, on a rayon pool of
+//! their own that has the cores, keep the kernels serial.
 
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
